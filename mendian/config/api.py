@@ -1,0 +1,21 @@
+"""The REST API root: ``/api/v1/``, OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/docs``."""
+
+from ninja import NinjaAPI
+
+from mendian.catalog.api import router as catalog_router
+from mendian.core.api import Utf8JSONRenderer, install_error_handlers
+from mendian.tenancy.api import router as tenancy_router
+from mendian.tenancy.auth import BearerAuth, SessionAccessAuth
+
+api = NinjaAPI(
+    title="Mendian API",
+    version="1",
+    description="Store membership & marketing (门店会员营销系统). Money is integer fen; see API.md.",
+    auth=[BearerAuth(), SessionAccessAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    renderer=Utf8JSONRenderer(),
+)
+install_error_handlers(api)
+api.add_router("/", tenancy_router)
+api.add_router("/", catalog_router)

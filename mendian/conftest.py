@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from mendian.tenancy.testing import MerchantWorld, make_world
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.conf import settings
+
+    vendor = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in vendor:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run with DATABASE_URL=postgres://…)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def world(db: None) -> MerchantWorld:
+    """Merchant A: owner, two stores (杭州, 上海), built-in roles."""
+    return make_world("甲")
+
+
+@pytest.fixture
+def other_world(db: None) -> MerchantWorld:
+    """Merchant B, for isolation checks."""
+    return make_world("乙")
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,56 @@
+"""Form helpers for the pages: Bootstrap styling and domain errors shown on the right field."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .errors import DomainError
+from .money import format_fen, parse_yuan
+
+
+class StyledForm(forms.Form):
+    """Adds Bootstrap classes to every widget."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Show a service's refusal next to the field it names, or above the form."""
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, str(error.message))
+
+
+class YuanField(forms.CharField):
+    """A money input typed in yuan (``12.50``) and cleaned to integer fen (``1250``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("max_length", 16)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "placeholder": "0.00"})
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return format_fen(value, symbol=False).replace(",", "")
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            fen = parse_yuan(value)
+        except DomainError as error:
+            raise forms.ValidationError(str(error.message)) from error
+        if fen < 0:
+            raise forms.ValidationError(_("The amount cannot be negative."))
+        return fen

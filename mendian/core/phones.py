@@ -1,0 +1,34 @@
+"""Phone numbers: validated and normalised with ``phonenumbers`` (mainland China by default), masked for display."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.utils.translation import gettext_lazy as _
+
+from .errors import InvalidInput
+
+
+def normalize_phone(raw: str, *, region: str = "CN") -> str:
+    """Return the number in E.164 without the ``+86`` for mainland mobiles (``13812345678``), else E.164.
+
+    Raises ``InvalidInput("invalid_phone")`` for anything that is not a valid number.
+    """
+    text = (raw or "").strip()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput("invalid_phone", _("This is not a valid phone number."), field="phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput("invalid_phone", _("This is not a valid phone number."), field="phone")
+    if number.country_code == 86:
+        return str(number.national_number)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812341234`` → ``138****1234``; short or empty values are masked whole."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"

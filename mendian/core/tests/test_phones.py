@@ -1,0 +1,27 @@
+import pytest
+
+from mendian.core.errors import InvalidInput
+from mendian.core.phones import mask_phone, normalize_phone
+
+
+def test_normalize_mainland_numbers_in_any_spelling():
+    assert normalize_phone("13812345678") == "13812345678"
+    assert normalize_phone("+86 138 1234 5678") == "13812345678"
+    assert normalize_phone("138-1234-5678") == "13812345678"
+
+
+def test_foreign_numbers_keep_e164():
+    assert normalize_phone("+852 5123 4567") == "+85251234567"
+
+
+@pytest.mark.parametrize("bad", ["12345", "", "abc", "1381234567", "+1 555"])
+def test_invalid_numbers_are_refused(bad):
+    with pytest.raises(InvalidInput) as caught:
+        normalize_phone(bad)
+    assert caught.value.code == "invalid_phone"
+
+
+def test_mask_phone():
+    assert mask_phone("13812341234") == "138****1234"
+    assert mask_phone("") == ""
+    assert mask_phone("12345") == "*****"

@@ -1,0 +1,1 @@
+"""Every write on merchants, stores, staff, roles, tokens and the audit log."""

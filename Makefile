@@ -59,6 +59,8 @@ worker: migrate
 
 lint: setup-dev
 	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/python scripts/check_translations.py
 
 test-sqlite: setup-dev browser
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -30,25 +30,26 @@ class StyledForm(forms.Form):
         self.add_error(field, str(error.message))
 
 
-class YuanField(forms.CharField):
+class YuanField(forms.Field):
     """A money input typed in yuan (``12.50``) and cleaned to integer fen (``1250``)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("max_length", 16)
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "placeholder": "0.00"})
+    widget = forms.TextInput
 
-    def prepare_value(self, value):
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "placeholder": "0.00", "maxlength": "16"})
+
+    def prepare_value(self, value):  # noqa: ANN001, ANN201
         if isinstance(value, int) and not isinstance(value, bool):
             return format_fen(value, symbol=False).replace(",", "")
         return value
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
+    def to_python(self, value):  # noqa: ANN001, ANN201
+        text = str(value).strip() if value is not None else ""
+        if not text:
             return None
         try:
-            fen = parse_yuan(value)
+            fen = parse_yuan(text)
         except DomainError as error:
             raise forms.ValidationError(str(error.message)) from error
         if fen < 0:

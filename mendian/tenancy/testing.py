@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from mendian.core.testing.api import ApiClient
 
 from .access import Access
@@ -54,6 +56,8 @@ def make_world(name: str = "商户", *, stores: int = 2) -> MerchantWorld:
     created = merchant_create(name=f"{name}{tag}", owner_username=f"owner_{tag}", owner_password=PASSWORD,
                               owner_name=f"老板{tag}")
     merchant = created.merchant
+    Merchant.objects.filter(pk=merchant.pk).update(onboarding_completed_at=timezone.now())
+    merchant.refresh_from_db()
     store_list = [
         store_create_unchecked(merchant=merchant, name=f"{name}{tag}门店{i + 1}", code=f"S{i + 1:03d}",
                                city="杭州" if i % 2 == 0 else "上海")

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +47,16 @@ def _name_taken(merchant: Merchant, name: str, exclude: int | None = None) -> bo
     roles = Role.objects.filter(merchant=merchant, name__iexact=name)
     if exclude:
         roles = roles.exclude(pk=exclude)
-    return roles.exists() or any(str(spec.name).lower() == name.lower() for spec in BUILTIN_ROLES.values())
+    return roles.exists() or name.lower() in _builtin_names()
+
+
+def _builtin_names() -> set[str]:
+    """The built-in roles' names in every language, so no custom role can pass for one."""
+    names = set()
+    for language, _label in settings.LANGUAGES:
+        with translation.override(language):
+            names.update(str(spec.name).lower() for spec in BUILTIN_ROLES.values())
+    return names
 
 
 def role_create(*, access: Access, name: str, permissions: Iterable[str], store_bound: bool = False) -> Role:

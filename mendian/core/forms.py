@@ -35,16 +35,16 @@ class YuanField(forms.Field):
 
     widget = forms.TextInput
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "placeholder": "0.00", "maxlength": "16"})
 
-    def prepare_value(self, value):  # noqa: ANN001, ANN201
+    def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):
             return format_fen(value, symbol=False).replace(",", "")
         return value
 
-    def to_python(self, value):  # noqa: ANN001, ANN201
+    def to_python(self, value):
         text = str(value).strip() if value is not None else ""
         if not text:
             return None

@@ -23,6 +23,20 @@ def audit_actions() -> list[tuple[str, str]]:
     return sorted(((code, str(label)) for code, label in _ACTIONS.items()), key=lambda item: item[0])
 
 
+def describe_changes(changes: dict[str, Any]) -> list[str]:
+    """``{"city": ["杭州", "宁波"]}`` → ``["city: 杭州 → 宁波"]``, for people reading the log."""
+    lines = []
+    for key, value in changes.items():
+        if isinstance(value, list) and len(value) == 2:
+            old, new = ("—" if v in (None, "", []) else v for v in value)
+            lines.append(f"{key}: {old} → {new}")
+        elif isinstance(value, dict):
+            lines.append(f"{key}: " + ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [])))
+        else:
+            lines.append(f"{key}: {value}")
+    return lines
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """``{field: [old, new]}`` for the fields whose value changed."""
     return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}

@@ -151,7 +151,8 @@ class AuditFilterForm(StyledForm):
     store = forms.TypedChoiceField(label=_("Store"), coerce=int, required=False, empty_value=None)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"placeholder": _("Object or person")}))
 
     def __init__(self, *args: Any, actions: list[tuple[str, str]], staff: list[Any], stores: list[Any],
                  **kwargs: Any) -> None:

@@ -9,7 +9,7 @@ from mendian.core.errors import DomainError
 from mendian.core.pagination import paginate
 
 from .. import selectors
-from ..audit import audit_action_label, audit_actions
+from ..audit import audit_action_label, audit_actions, describe_changes
 from ..forms import AuditFilterForm
 from ..models import Staff
 from .decorators import staff_page
@@ -39,7 +39,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             entries, next_cursor = page.items, page.next_cursor
         except DomainError as exc:
             error = exc.message
-    rows = [{"entry": e, "label": audit_action_label(e.action)} for e in entries]
+    rows = [{"entry": e, "label": audit_action_label(e.action), "changes": describe_changes(e.changes)}
+            for e in entries]
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {"form": form, "rows": rows, "next_cursor": next_cursor, "query": query.urlencode(), "error": error}

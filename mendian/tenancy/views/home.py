@@ -16,6 +16,7 @@ from mendian.core.errors import DomainError
 from mendian.core.qr import qr_svg
 
 from .. import selectors
+from ..audit import audit_action_label
 from ..forms import StoreForm
 from ..models import Store
 from ..services.merchants import merchant_complete_onboarding
@@ -50,7 +51,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if access.can("catalog.view"):
         context["product_count"] = catalog_selectors.product_list(access=access, active=True).count()
     if access.can("audit.view"):
-        context["recent"] = list(selectors.audit_list(access=access)[:8])
+        context["recent"] = [{"entry": e, "label": audit_action_label(e.action)}
+                             for e in selectors.audit_list(access=access)[:8]]
     return render(request, "tenancy/home.html", context)
 
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import Conflict, InvalidInput, NotFound
+from mendian.core.validation import required_text
 from mendian.tenancy.access import Access
 from mendian.tenancy.audit import diff
 from mendian.tenancy.services.audit import audit_record
@@ -35,9 +36,7 @@ def _clean(access: Access, fields: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"not editable: {sorted(unknown)}")
     cleaned = dict(fields)
     if "name" in cleaned:
-        cleaned["name"] = (cleaned["name"] or "").strip()
-        if not cleaned["name"]:
-            raise InvalidInput("name_required", _("Enter a name."), field="name")
+        cleaned["name"] = required_text(cleaned["name"], field="name", message=_("Enter a name."), max_length=100)
     if "kind" in cleaned and cleaned["kind"] not in Product.Kind.values:
         raise InvalidInput("invalid_kind", _("A product is goods or a service."), field="kind")
     if "price_fen" in cleaned:
@@ -101,12 +100,10 @@ def product_update(*, access: Access, product: Product, **fields: Any) -> Produc
 
 def category_create(*, access: Access, name: str, sort_order: int = 0) -> Category:
     access.require("catalog.manage")
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("name_required", _("Enter a name."), field="name")
+    name = required_text(name, field="name", message=_("Enter a name."), max_length=60)
     try:
         with transaction.atomic():
-            category = Category.objects.create(merchant=access.merchant, name=name[:60], sort_order=sort_order)
+            category = Category.objects.create(merchant=access.merchant, name=name, sort_order=sort_order)
             audit_record(merchant=access.merchant, actor=access, action="category.created", target=category)
     except IntegrityError as exc:
         raise Conflict("category_exists", _("A category with this name exists."), field="name") from exc

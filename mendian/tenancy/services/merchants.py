@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.errors import InvalidInput
+from mendian.core.validation import required_text
 
 from ..access import Access
 from ..models import Merchant, Staff, Store
@@ -36,11 +36,9 @@ def merchant_create(
     timezone_name: str = "Asia/Shanghai",
 ) -> NewMerchant:
     """A new merchant with its built-in roles, its owner and (optionally) a first store. Platform use."""
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("name_required", _("Name the merchant."), field="name")
+    name = required_text(name, field="name", message=_("Name the merchant."), max_length=100)
     with transaction.atomic():
-        merchant = Merchant.objects.create(name=name[:100], timezone=clean_timezone(timezone_name))
+        merchant = Merchant.objects.create(name=name, timezone=clean_timezone(timezone_name))
         roles = roles_create_builtin(merchant=merchant)
         store = None
         if store_name:

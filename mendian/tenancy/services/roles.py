@@ -9,6 +9,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import Conflict, InvalidInput
+from mendian.core.validation import required_text
 
 from ..access import Access
 from ..models import Merchant, Role, Staff
@@ -28,11 +29,7 @@ def roles_create_builtin(*, merchant: Merchant) -> dict[str, Role]:
 
 
 def _clean(name: str, permissions: Iterable[str]) -> tuple[str, list[str]]:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("name_required", _("Name the role."), field="name")
-    if len(name) > 60:
-        raise InvalidInput("name_too_long", _("The name is too long."), field="name")
+    name = required_text(name, field="name", message=_("Name the role."), max_length=60)
     chosen = sorted(set(permissions))
     unknown = sorted(set(chosen) - grantable_permissions())
     if unknown:

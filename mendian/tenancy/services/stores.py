@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import Conflict, InvalidInput
+from mendian.core.validation import required_text
 
 from ..access import Access
 from ..audit import diff
@@ -23,11 +24,8 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"not editable: {sorted(unknown)}")
     cleaned = dict(fields)
     if "name" in cleaned:
-        cleaned["name"] = (cleaned["name"] or "").strip()
-        if not cleaned["name"]:
-            raise InvalidInput("name_required", _("Enter the store's name."), field="name")
-        if len(cleaned["name"]) > 100:
-            raise InvalidInput("name_too_long", _("The name is too long."), field="name")
+        cleaned["name"] = required_text(cleaned["name"], field="name", message=_("Enter the store's name."),
+                                        max_length=100)
     if "code" in cleaned:
         cleaned["code"] = clean_store_code(cleaned["code"])
     if "timezone" in cleaned:

@@ -14,6 +14,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("platform-admin/", admin.site.urls),
     path("", include("mendian.portal.urls")),
+    path("", include("mendian.members.urls")),
+    path("", include("mendian.loyalty.urls")),
+    path("", include("mendian.wallet.urls")),
     path("", include("mendian.catalog.urls")),
     path("", include("mendian.tenancy.urls")),
 ]

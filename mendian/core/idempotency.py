@@ -143,3 +143,17 @@ def _run_and_store(
             content_type=response.get("Content-Type", "application/json"),
         )
         return response
+
+
+def claim_form_key(*, merchant_id: int, key: str, path: str) -> bool:
+    """Page forms carry a hidden key made when the form was shown: True the first time it arrives, False
+    on a double submit. Call inside the transaction of the change it guards."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return True
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(merchant_id=merchant_id, key=f"form:{key}", request_hash="",
+                                             method="POST", path=path[:500], status_code=303, response_body=b"")
+    except IntegrityError:
+        return False
+    return True

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "mendian.core",
     "mendian.tenancy",
+    "mendian.members",
+    "mendian.loyalty",
+    "mendian.wallet",
     "mendian.catalog",
     "mendian.portal",
 ]
@@ -183,11 +186,20 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons/font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/alpinejs", NODE_MODULES / "alpinejs/dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts/dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# --- cache: progress of long work, shared by the web and worker processes ------------------
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"]}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
 
 # --- background tasks -----------------------------------------------------------------------
 _task_backends = {

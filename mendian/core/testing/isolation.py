@@ -21,8 +21,9 @@ class Param:
     in_other_store: Callable[[Any], int] | None = None
 
 
-def collect() -> tuple[dict[str, Param], dict[str, Callable], dict[str, Callable]]:
+def collect() -> tuple[dict[str, Param], dict[str, Callable], dict[str, Callable], dict[str, str]]:
     params: dict[str, Param] = {}
+    queries: dict[str, str] = {}
     bodies: dict[str, Callable] = {}
     references: dict[str, Callable] = {}
     for config in apps.get_app_configs():
@@ -37,4 +38,5 @@ def collect() -> tuple[dict[str, Param], dict[str, Callable], dict[str, Callable
         params.update(getattr(module, "PARAMS", {}))
         bodies.update(getattr(module, "BODIES", {}))
         references.update(getattr(module, "REFERENCES", {}))
-    return params, bodies, references
+        queries.update(getattr(module, "QUERIES", {}))
+    return params, bodies, references, queries

@@ -21,7 +21,7 @@ from mendian.core.testing.isolation import collect
 from mendian.tenancy.services.tokens import token_issue_login
 from mendian.tenancy.testing import make_world
 
-PARAMS, BODIES, REFERENCES = collect()
+PARAMS, BODIES, REFERENCES, QUERIES = collect()
 METHODS = ("get", "post", "put", "patch", "delete")
 _PARAM = re.compile(r"{(\w+)}")
 
@@ -129,6 +129,7 @@ def _populate(world) -> None:
 def test_api_lists_never_show_another_merchants_or_stores_data(pair, method, path):
     a, b = pair
     _populate(a)
+    path += QUERIES.get(f"{method} {path}", "")
     response = _call(_token(b.owner), method, path)
     assert response.status_code in (200, 403), f"{path} as B: {response.status_code}"
     _assert_no_leak(response, _secrets(a), f"{path} as B")

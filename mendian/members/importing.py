@@ -1,0 +1,415 @@
+"""Member import from CSV or XLSX, as a merchant moving from another system needs it.
+
+The file is read as a table; each column maps to a member field. A check (dry run) reads every row and
+reports what is wrong with which row, writing nothing. The import reads the rows again and writes the
+valid ones in bulk inside one transaction: members, their loyalty accounts (level, opening points as
+``import`` ledger entries) and stored-value accounts (opening principal and bonus as ``import`` entries).
+A row that fails stops the whole import (nothing is written) unless the user chose to skip bad rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import phonenumbers
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mendian.core.bulk import insert_rows, reserve_ids
+from mendian.core.errors import DomainError, InvalidInput
+from mendian.core.money import parse_yuan
+from mendian.core.time import local_today
+from mendian.loyalty.bulk import OpeningPoints
+from mendian.loyalty.bulk import bulk_open_accounts as open_loyalty
+from mendian.loyalty.models import Level
+from mendian.loyalty.services import points_rule_get
+from mendian.tenancy.models import Store
+from mendian.tenancy.services.audit import audit_record
+from mendian.wallet.bulk import OpeningBalance
+from mendian.wallet.bulk import bulk_open_accounts as open_wallet
+
+from .codes import CARD_DIGITS
+from .fields import clean_value
+from .models import CustomField, ImportJob, Member, MemberTag, Tag
+
+CHUNK = 5000
+MAX_ERRORS_KEPT = 1000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+TARGETS: dict[str, Any] = {
+    "phone": gettext_lazy("Phone"),
+    "name": gettext_lazy("Name"),
+    "gender": gettext_lazy("Gender"),
+    "birthday": gettext_lazy("Date of birth"),
+    "level": gettext_lazy("Level"),
+    "points": gettext_lazy("Points"),
+    "principal": gettext_lazy("Stored value: principal (yuan)"),
+    "bonus": gettext_lazy("Stored value: bonus (yuan)"),
+    "store": gettext_lazy("Registered store (code)"),
+    "notes": gettext_lazy("Notes"),
+    "tags": gettext_lazy("Tags"),
+}
+_GUESSES = {
+    "phone": ("phone", "mobile", "手机", "手机号", "手机号码", "电话", "联系电话"),
+    "name": ("name", "姓名", "名字", "会员姓名", "客户姓名"),
+    "gender": ("gender", "sex", "性别"),
+    "birthday": ("birthday", "birth", "生日", "出生日期"),
+    "level": ("level", "等级", "会员等级", "级别"),
+    "points": ("points", "积分", "当前积分", "可用积分"),
+    "principal": ("principal", "balance", "本金", "储值余额", "余额", "储值本金"),
+    "bonus": ("bonus", "赠送金", "赠送余额", "赠金"),
+    "store": ("store", "门店", "门店编码", "开卡门店"),
+    "notes": ("notes", "备注"),
+    "tags": ("tags", "标签"),
+}
+_GENDERS = {"男": "male", "m": "male", "male": "male", "1": "male", "女": "female", "f": "female",
+            "female": "female", "2": "female"}
+_PLAIN_CN_MOBILE = re.compile(r"^1\d{10}$")
+
+
+class ImportFileError(InvalidInput):
+    default_code = "invalid_import_file"
+
+
+# --- reading the table ----------------------------------------------------------------------
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(content: bytes, file_format: str) -> Iterator[list[str]]:
+    """Rows of cells as text, the header first."""
+    if file_format == "xlsx":
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise ImportFileError(message=_("This is not a readable Excel file (.xlsx).")) from exc
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [_cell(v) for v in row]
+        workbook.close()
+        return
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(message=_("The file is neither UTF-8 nor GB18030 text."))
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            yield [c.strip() for c in row]
+    except csv.Error as exc:
+        raise ImportFileError(message=_("The CSV file is malformed: %(error)s") % {"error": exc}) from exc
+
+
+def header_of(content: bytes, file_format: str) -> list[str]:
+    rows = read_table(content, file_format)
+    header = next(rows, None)
+    if not header or not any(header):
+        raise ImportFileError(message=_("The file is empty."))
+    return header
+
+
+def count_rows(content: bytes, file_format: str) -> int:
+    if file_format == "csv":
+        return max(0, content.count(b"\n") - 1 + (0 if content.endswith(b"\n") else 1))
+    return sum(1 for _row in read_table(content, file_format)) - 1
+
+
+def guess_mapping(header: list[str], custom_fields: list[CustomField]) -> dict[str, str]:
+    mapping = {}
+    for index, title in enumerate(header):
+        key = title.strip().lower()
+        for target, names in _GUESSES.items():
+            if key in names and target not in mapping.values():
+                mapping[str(index)] = target
+        for custom in custom_fields:
+            if key in (custom.key, custom.label.lower()):
+                mapping[str(index)] = f"custom:{custom.key}"
+    return mapping
+
+
+# --- checking rows --------------------------------------------------------------------------
+@dataclass
+class Row:
+    number: int
+    phone: str
+    name: str = ""
+    gender: str = Member.Gender.UNKNOWN
+    birthday: date | None = None
+    level_id: int | None = None
+    points: int = 0
+    principal_fen: int = 0
+    bonus_fen: int = 0
+    store_id: int = 0
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+class RowChecker:
+    """Turns cells into a ``Row`` or a list of reasons, and remembers phones seen in the file."""
+
+    def __init__(self, job: ImportJob) -> None:
+        merchant = job.merchant
+        self.mapping = {int(k): v for k, v in job.mapping.items() if v}
+        if "phone" not in self.mapping.values():
+            raise ImportFileError(message=_("Choose which column holds the phone number."))
+        self.levels = {lv.name.lower(): lv.pk for lv in Level.objects.filter(merchant=merchant)}
+        self.lowest_level = Level.objects.filter(merchant=merchant).order_by("rank").values_list("pk", flat=True)\
+            .first()
+        self.stores = {s.code.lower(): s.pk for s in Store.objects.filter(merchant=merchant)}
+        self.default_store = job.store_id
+        self.customs = {f.key: f for f in CustomField.objects.filter(merchant=merchant)}
+        self.existing = set(Member.objects.filter(merchant=merchant).values_list("phone", flat=True).iterator(5000))
+        self.seen: dict[str, int] = {}
+        self.today = local_today(merchant.timezone)
+
+    def phone(self, raw: str) -> str:
+        digits = re.sub(r"[\s-]", "", raw)
+        if _PLAIN_CN_MOBILE.match(digits):
+            number = phonenumbers.PhoneNumber(country_code=86, national_number=int(digits))
+        else:
+            number = phonenumbers.parse(digits, "CN")
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError
+        if number.country_code == 86:
+            return str(number.national_number)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def check(self, number: int, cells: list[str]) -> tuple[Row | None, list[str]]:
+        errors: list[str] = []
+        values = {target: (cells[i] if i < len(cells) else "") for i, target in self.mapping.items()}
+        row = Row(number=number, phone="", store_id=self.default_store, level_id=self.lowest_level)
+        try:
+            row.phone = self.phone(values["phone"])
+        except (ValueError, phonenumbers.NumberParseException):
+            errors.append(_("bad phone number “%(value)s”") % {"value": values["phone"]})
+        else:
+            if row.phone in self.seen:
+                errors.append(_("phone repeats row %(row)s") % {"row": self.seen[row.phone]})
+            elif row.phone in self.existing:
+                errors.append(_("already a member"))
+        for target, text in values.items():
+            if target == "phone" or not text:
+                continue
+            try:
+                self._set(row, target, text)
+            except (ValueError, DomainError) as exc:
+                errors.append(f"{TARGETS.get(target, target)}: {getattr(exc, 'message', exc)}")
+        if errors:
+            return None, errors
+        self.seen[row.phone] = number
+        return row, []
+
+    def _set(self, row: Row, target: str, text: str) -> None:
+        if target == "name":
+            row.name = text[:60]
+        elif target == "gender":
+            if text.lower() not in _GENDERS:
+                raise ValueError(_("unknown gender “%(value)s”") % {"value": text})
+            row.gender = _GENDERS[text.lower()]
+        elif target == "birthday":
+            row.birthday = _parse_date(text)
+            if row.birthday > self.today or row.birthday.year < 1900:
+                raise ValueError(_("not a real date of birth"))
+        elif target == "level":
+            if text.lower() not in self.levels:
+                raise ValueError(_("unknown level “%(value)s”") % {"value": text})
+            row.level_id = self.levels[text.lower()]
+        elif target == "points":
+            if not text.isdigit():
+                raise ValueError(_("points are a whole number, not negative"))
+            row.points = int(text)
+        elif target in ("principal", "bonus"):
+            fen = parse_yuan(text)
+            if fen < 0:
+                raise ValueError(_("cannot be negative"))
+            setattr(row, f"{target}_fen", fen)
+        elif target == "store":
+            if text.lower() not in self.stores:
+                raise ValueError(_("unknown store code “%(value)s”") % {"value": text})
+            row.store_id = self.stores[text.lower()]
+        elif target == "notes":
+            row.notes = text[:2000]
+        elif target == "tags":
+            row.tags = [t for t in re.split(r"[,，;；\s]+", text) if t][:20]
+        elif target.startswith("custom:"):
+            definition = self.customs.get(target.removeprefix("custom:"))
+            if definition is None:
+                raise ValueError(_("unknown field"))
+            row.custom[definition.key] = clean_value(definition.kind, text, choices=definition.choices,
+                                                     field=definition.key)
+
+
+def _parse_date(text: str) -> date:
+    cleaned = text.strip().replace("/", "-").replace(".", "-")
+    if re.fullmatch(r"\d{8}", cleaned):
+        cleaned = f"{cleaned[:4]}-{cleaned[4:6]}-{cleaned[6:]}"
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", cleaned)
+    if not match:
+        raise ValueError(_("dates are written YYYY-MM-DD"))
+    return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+# --- running --------------------------------------------------------------------------------
+def progress_key(job_id: int) -> str:
+    return f"member-import:{job_id}:done"
+
+
+def _progress(job_id: int, done: int) -> None:
+    cache.set(progress_key(job_id), done, timeout=24 * 3600)
+
+
+def import_check(*, job: ImportJob) -> ImportJob:
+    """The dry run: read and check every row, write nothing but the report."""
+    checker = RowChecker(job)
+    errors, valid, invalid = [], 0, 0
+    for number, cells in _body(job):
+        row, reasons = checker.check(number, cells)
+        if row is None:
+            invalid += 1
+            if len(errors) < MAX_ERRORS_KEPT:
+                errors.append({"row": number, "errors": reasons})
+        else:
+            valid += 1
+        if (valid + invalid) % CHUNK == 0:
+            _progress(job.pk, valid + invalid)
+    _progress(job.pk, valid + invalid)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKED, valid_rows=valid,
+                                               invalid_rows=invalid, total_rows=valid + invalid, errors=errors,
+                                               finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def _body(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
+    rows = read_table(bytes(job.content), job.file_format)
+    next(rows, None)
+    for number, cells in enumerate(rows, start=2):
+        if any(cells):
+            yield number, cells
+
+
+class _StopImport(Exception):
+    def __init__(self, row: int, reasons: list[str]) -> None:
+        self.row, self.reasons = row, reasons
+
+
+def import_run(*, job: ImportJob, progress: Callable[[int], None] | None = None) -> ImportJob:
+    """The import: every valid row in bulk, in one transaction. Any bad row stops it (nothing written)
+    unless ``job.skip_invalid``; the report lists the rows left out."""
+    checker = RowChecker(job)
+    merchant = job.merchant
+    rule = points_rule_get(merchant=merchant)
+    existing_cards = set(Member.objects.filter(merchant=merchant).values_list("card_no", flat=True).iterator(5000))
+    tags = {t.name: t.pk for t in Tag.objects.filter(merchant=merchant)}
+    when = timezone.now()
+    errors, imported, skipped, chunk = [], 0, 0, []
+    try:
+        with transaction.atomic():
+            for number, cells in _body(job):
+                row, reasons = checker.check(number, cells)
+                if row is None:
+                    if not job.skip_invalid:
+                        raise _StopImport(number, reasons)
+                    skipped += 1
+                    if len(errors) < MAX_ERRORS_KEPT:
+                        errors.append({"row": number, "errors": reasons})
+                    continue
+                chunk.append(row)
+                if len(chunk) == CHUNK:
+                    _write(job, chunk, when, rule.expire_after_days, checker.today, existing_cards, tags)
+                    imported += len(chunk)
+                    chunk = []
+                    (progress or (lambda n: _progress(job.pk, n)))(imported + skipped)
+            if chunk:
+                _write(job, chunk, when, rule.expire_after_days, checker.today, existing_cards, tags)
+                imported += len(chunk)
+            audit_record(merchant=merchant, actor=job.created_by, action="member.import_finished", target=job,
+                         store=job.store, changes={"imported": imported, "skipped": skipped})
+    except _StopImport as stop:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, imported_rows=0, errors=[{"row": stop.row, "errors": stop.reasons}],
+            failure=_("Row %(row)s is wrong, so nothing was imported. Fix it, or choose to skip bad rows.")
+            % {"row": stop.row}, finished_at=timezone.now())
+        job.refresh_from_db()
+        return job
+    _progress(job.pk, imported + skipped)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, imported_rows=imported,
+                                               invalid_rows=skipped, errors=errors, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def _card_numbers(count: int, taken: set[str]) -> list[str]:
+    span, low = 9 * 10 ** (CARD_DIGITS - 1), 10 ** (CARD_DIGITS - 1)
+    cards: list[str] = []
+    while len(cards) < count:
+        value = str(secrets.randbelow(span) + low)
+        if value not in taken:
+            taken.add(value)
+            cards.append(value)
+    return cards
+
+
+def _write(job: ImportJob, rows: list[Row], when: datetime, expire_after_days: int | None, today: date,
+           taken_cards: set[str], tags: dict[str, int]) -> None:
+    merchant_id = job.merchant_id
+    member_ids = reserve_ids(Member, len(rows))
+    cards = _card_numbers(len(rows), taken_cards)
+    columns = ("id", "merchant_id", "created_at", "updated_at", "phone", "name", "gender", "birthday",
+               "birthday_is_lunar", "lunar_birthday_month", "lunar_birthday_day", "lunar_birthday_leap",
+               "registered_store_id", "source_channel", "source_staff_id", "referrer_id", "leaflet_code", "notes",
+               "card_no", "code_secret", "custom_fields", "order_count", "total_spent_fen")
+    insert_rows(Member, columns, (
+        (mid, merchant_id, when, when, r.phone, r.name, r.gender, r.birthday, False, None, None, False,
+         r.store_id, Member.Channel.IMPORT, job.created_by_id, None, "", r.notes, card,
+         base64.b32encode(os.urandom(20)).decode(), json.dumps(r.custom, ensure_ascii=False), 0, 0)
+        for mid, r, card in zip(member_ids, rows, cards, strict=True)
+    ))
+    open_loyalty(merchant_id=merchant_id, when=when, today=today, expire_after_days=expire_after_days,
+                 staff_id=job.created_by_id,
+                 rows=[OpeningPoints(mid, r.level_id, r.points, r.store_id) for mid, r in zip(member_ids, rows,
+                                                                                               strict=True)])
+    open_wallet(merchant_id=merchant_id, when=when, staff_id=job.created_by_id,
+                rows=[OpeningBalance(mid, r.store_id, r.principal_fen, r.bonus_fen)
+                      for mid, r in zip(member_ids, rows, strict=True)])
+    _write_tags(job, member_ids, rows, tags)
+
+
+def _write_tags(job: ImportJob, member_ids: list[int], rows: list[Row], tags: dict[str, int]) -> None:
+    links = []
+    for member_id, row in zip(member_ids, rows, strict=True):
+        for name in row.tags:
+            name = name[:40]
+            if name not in tags:
+                tags[name] = Tag.objects.create(merchant_id=job.merchant_id, name=name).pk
+            links.append((job.merchant_id, member_id, tags[name], job.created_by_id, job.created_at))
+    insert_rows(MemberTag, ("merchant_id", "member_id", "tag_id", "created_by_id", "created_at"), links)
+

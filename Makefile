@@ -50,10 +50,11 @@ run: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "  Mendian is at http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/docs)"
-	@echo "  Stop with Ctrl-C. Background tasks: 'make worker' in another terminal."
+	@echo "  Stop with Ctrl-C. The task worker and the daily scheduler run beside it (logs in var/log/)."
 	@echo ""
-	$(BIN)/gunicorn mendian.config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --log-level warning
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) bash scripts/serve.sh
 
+# For a separate worker machine (make run already starts one).
 worker: migrate
 	$(BIN)/python manage.py db_worker
 

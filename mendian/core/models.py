@@ -42,3 +42,18 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merchant_id}:{self.key}"
+
+
+class DailyRun(models.Model):
+    """That a daily job was enqueued for a merchant's local day: each runs exactly once a day."""
+
+    job = models.CharField(max_length=60)
+    merchant = models.ForeignKey("tenancy.Merchant", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "job", "day"], name="dailyrun_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.day}"

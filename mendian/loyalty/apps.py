@@ -17,3 +17,10 @@ class LoyaltyConfig(AppConfig):
         register_permissions(PERMISSIONS)
         register_audit_actions(AUDIT_ACTIONS)
         register_nav(*NAV)
+
+        from mendian.core.scheduling import DailyJob, register_daily
+
+        from .tasks import birthday_points_daily, points_expire_daily
+
+        register_daily(DailyJob("points_expire", points_expire_daily, hour=1))
+        register_daily(DailyJob("birthday_points", birthday_points_daily, hour=8))

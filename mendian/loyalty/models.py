@@ -45,7 +45,7 @@ class PointsRule(MerchantOwned, TimeStamped):
     points_per_yuan = models.PositiveIntegerField(_("points per yuan"), default=1)
     redeem_points = models.PositiveIntegerField(_("points per redeem unit"), default=100)
     redeem_fen = models.PositiveIntegerField(_("fen per redeem unit"), default=100)
-    max_redeem_pct = models.PositiveSmallIntegerField(_("max % of payable paid by points"), default=50)
+    max_redeem_pct = models.PositiveSmallIntegerField(_("most of the payable paid by points (percent)"), default=50)
     expire_after_days = models.PositiveIntegerField(_("points expire after (days)"), null=True, blank=True)
     register_points = models.PositiveIntegerField(_("points on registration"), default=0)
     birthday_points = models.PositiveIntegerField(_("points on birthday"), default=0)

@@ -53,7 +53,7 @@ def points_rule_set(*, access: Access, **fields: Any) -> PointsRule:
         raise InvalidInput("invalid_points_rule", _("A redeem unit needs points and a value above zero."),
                            field="redeem_points")
     if fields.get("max_redeem_pct", 0) > 100:
-        raise InvalidInput("invalid_points_rule", _("At most 100% can be paid with points."), field="max_redeem_pct")
+        raise InvalidInput("invalid_points_rule", _("Points can pay at most the whole bill."), field="max_redeem_pct")
     if fields.get("expire_after_days") == 0:
         raise InvalidInput("invalid_points_rule", _("Points expire after at least one day (or never)."),
                            field="expire_after_days")
@@ -328,3 +328,26 @@ def points_expire_due(*, merchant: Merchant, today: date) -> int:
             PointsLotUse.objects.create(lot=lot, entry=entry, points=amount)
             expired_total += amount
     return expired_total
+
+
+def points_award_birthdays(*, merchant: Merchant, today: date) -> int:
+    """Give the birthday points to members whose birthday (solar or lunar) is ``today``, once a year each."""
+    from mendian.members.birthdays import birthday_filter
+
+    points = points_rule_get(merchant=merchant).birthday_points
+    if not points:
+        return 0
+    awarded = 0
+    members = Member.objects.filter(birthday_filter(today), merchant=merchant, erased_at__isnull=True)
+    for member in members.select_related("merchant", "registered_store").iterator(500):
+        key = f"birthday:{member.pk}:{today.year}"
+        try:
+            with transaction.atomic():
+                account = LoyaltyAccount.objects.select_for_update().get(member=member)
+                points_change(account=account, member=member, delta=points, reason=PointsEntry.Reason.EARN,
+                              ref_type="birthday", ref_id=today.year, operation_key=key,
+                              store=member.registered_store, note=str(_("Birthday points")))
+        except IntegrityError:
+            continue  # already given this year
+        awarded += 1
+    return awarded

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zipfile import BadZipFile
 
 import phonenumbers
 from django.core.cache import cache
@@ -105,7 +106,7 @@ def read_table(content: bytes, file_format: str) -> Iterator[list[str]]:
 
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
             raise ImportFileError(message=_("This is not a readable Excel file (.xlsx).")) from exc
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):

@@ -5,4 +5,8 @@ from . import views
 app_name = "portal"
 urlpatterns = [
     path("join/<str:signup_code>/", views.join, name="join"),
+    path("join/<str:signup_code>/code/", views.join_send_code, name="join_code"),
+    path("m/card/", views.card, name="card"),
+    path("m/card/code/", views.card_code, name="card_code"),
+    path("m/leave/", views.leave, name="leave"),
 ]

@@ -15,3 +15,4 @@ LOGGING = {
     "loggers": {"axes": {"level": "ERROR"}, "django.request": {"level": "ERROR"}},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MESSAGING_BACKEND = "mendian.core.messaging.MemoryBackend"

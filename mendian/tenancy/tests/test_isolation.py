@@ -180,7 +180,8 @@ def test_every_api_write_runs_in_api_write():
 
 
 # --- pages ------------------------------------------------------------------------------------
-_SKIPPED_PAGE_PREFIXES = ("platform-admin/", "api/", "i18n/", "jsi18n/", "join/", "static/")
+# Not staff pages: the platform admin, the API (swept above), and the member's own pages (portal).
+_SKIPPED_PAGE_PREFIXES = ("platform-admin/", "api/", "i18n/", "jsi18n/", "join/", "m/", "static/")
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 

@@ -17,8 +17,8 @@ class LevelForm(StyledForm):
     upgrade_by = forms.ChoiceField(label=_("Upgrade by"), choices=Level.UpgradeBy.choices)
     threshold_yuan = YuanField(label=_("Threshold (yuan, for spend or recharge)"), required=False)
     threshold_points = forms.IntegerField(label=_("Threshold (points)"), required=False, min_value=0)
-    discount_pct = forms.IntegerField(label=_("Pays this percent of the price"), min_value=1, max_value=100, initial=100,
-                                      help_text=_("95 = 9.5折; 100 = no discount"))
+    discount_pct = forms.IntegerField(label=_("Pays this percent of the price"), min_value=1, max_value=100,
+                                      initial=100, help_text=_("95 = 9.5折; 100 = no discount"))
     points_multiplier_pct = forms.IntegerField(label=_("Points multiplier %"), min_value=0, max_value=10000,
                                                initial=100, help_text=_("150 = ×1.5 points"))
     benefits = forms.CharField(label=_("Benefits"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -38,7 +38,8 @@ class PointsRuleForm(StyledForm):
     points_per_yuan = forms.IntegerField(label=_("Points per yuan spent"), min_value=0, max_value=10000)
     redeem_points = forms.IntegerField(label=_("Points per redeem unit"), min_value=1)
     redeem_fen = YuanField(label=_("Worth (yuan) per redeem unit"))
-    max_redeem_pct = forms.IntegerField(label=_("Points pay at most this percent of a bill"), min_value=0, max_value=100)
+    max_redeem_pct = forms.IntegerField(label=_("Points pay at most this percent of a bill"), min_value=0,
+                                        max_value=100)
     expire_after_days = forms.IntegerField(label=_("Points expire after (days)"), min_value=1, required=False,
                                            help_text=_("Empty: never"))
     register_points = forms.IntegerField(label=_("Points on registration"), min_value=0)

@@ -190,7 +190,7 @@ def level_set(*, access: Access, member: Member, level: Level, reason: str) -> L
     if level.merchant_id != access.merchant.pk:
         raise InvalidInput("level_not_found", _("Level not found."), field="level_id")
     with transaction.atomic():
-        account = LoyaltyAccount.objects.select_for_update().select_related("level").get(member=member)
+        account = LoyaltyAccount.objects.select_for_update(of=("self",)).select_related("level").get(member=member)
         old = account.level.name if account.level else None
         account.level, account.level_changed_at = level, timezone.now()
         account.save(update_fields=["level", "level_changed_at"])
@@ -307,20 +307,21 @@ def points_adjust(*, access: Access, member: Member, delta: int, note: str,
 def points_expire_due(*, merchant: Merchant, today: date) -> int:
     """Expire what is left of every lot whose date has passed (daily task). Returns the points expired."""
     expired_total = 0
-    lot_ids = list(PointsLot.objects.filter(merchant=merchant, remaining__gt=0, expires_on__lt=today)
-                   .values_list("id", flat=True))
-    for lot_id in lot_ids:
+    lots = list(PointsLot.objects.filter(merchant=merchant, remaining__gt=0, expires_on__lt=today)
+                .values_list("id", "account_id"))
+    for lot_id, account_id in lots:
         with transaction.atomic():
-            lot = PointsLot.objects.select_for_update().select_related("account__member").get(pk=lot_id)
+            # The account first, then its lots: the same order as spending, so the two never deadlock.
+            account = LoyaltyAccount.objects.select_for_update(of=("self",)).select_related("member").get(pk=account_id)
+            lot = PointsLot.objects.select_for_update().get(pk=lot_id)
             if lot.remaining <= 0:
                 continue
-            account = LoyaltyAccount.objects.select_for_update().get(pk=lot.account_id)
             amount = lot.remaining
             updated = guarded_add(LoyaltyAccount, account.pk, {"points": -amount}, not_below_zero=("points",))
             if updated is None:
                 raise RuntimeError(f"account {account.pk} holds less than its lots")
             entry = PointsEntry.objects.create(
-                merchant=merchant, account=account, member=lot.account.member, delta=-amount,
+                merchant=merchant, account=account, member=account.member, delta=-amount,
                 balance_after=updated["points"], reason=PointsEntry.Reason.EXPIRE, ref_type="lot", ref_id=lot.pk,
                 operation_key=f"expire:{lot.pk}", created_at=timezone.now(),
             )

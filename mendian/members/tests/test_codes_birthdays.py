@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -8,7 +8,7 @@ from mendian.members.models import Member
 from mendian.members.testing import make_member
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-T0 = datetime(2026, 11, 28, 8, 0, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 28, 8, 0, 30, tzinfo=UTC)
 
 
 def test_member_code_rotates_every_minute_and_expires():

@@ -1,7 +1,7 @@
 """The demo data set, built by each app's ``seed.py`` in dependency order.
 
 ``python manage.py seed_demo`` makes a ``SeedContext`` and calls ``seed(ctx)`` of every Mendian app
-that has a ``seed`` module, in ``INSTALLED_APPS`` order. Apps read what earlier apps made from
+that has a ``seed`` module, in the order of their ``ORDER``. Apps read what earlier apps made from
 ``ctx.data`` and add their own. Scale options (members, orders) are carried in the context for the
 apps that build those rows with bulk inserts. A fixed random seed makes every run identical.
 """
@@ -43,5 +43,6 @@ def seed_modules() -> list[Any]:
 
 
 def run_seeders(ctx: SeedContext) -> None:
-    for module in seed_modules():
+    """Each app's ``seed(ctx)`` in the order its module's ``ORDER`` gives (what others build on first)."""
+    for module in sorted(seed_modules(), key=lambda m: getattr(m, "ORDER", 50)):
         module.seed(ctx)

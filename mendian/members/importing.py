@@ -9,40 +9,33 @@ A row that fails stops the whole import (nothing is written) unless the user cho
 
 from __future__ import annotations
 
-import base64
+import codecs
 import csv
 import io
-import json
-import os
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zipfile import BadZipFile
 
-import phonenumbers
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mendian.core.bulk import insert_rows, reserve_ids
+from mendian.core.bulk import insert_rows
 from mendian.core.errors import DomainError, InvalidInput
 from mendian.core.money import parse_yuan
+from mendian.core.phones import normalize_phone
 from mendian.core.time import local_today
-from mendian.loyalty.bulk import OpeningPoints
-from mendian.loyalty.bulk import bulk_open_accounts as open_loyalty
 from mendian.loyalty.models import Level
 from mendian.loyalty.services import points_rule_get
 from mendian.tenancy.models import Store
 from mendian.tenancy.services.audit import audit_record
-from mendian.wallet.bulk import OpeningBalance
-from mendian.wallet.bulk import bulk_open_accounts as open_wallet
 
-from .codes import CARD_DIGITS
+from .bulk import NewMember, bulk_register
 from .fields import clean_value
 from .models import CustomField, ImportJob, Member, MemberTag, Tag
 
@@ -78,7 +71,6 @@ _GUESSES = {
 }
 _GENDERS = {"男": "male", "m": "male", "male": "male", "1": "male", "女": "female", "f": "female",
             "female": "female", "2": "female"}
-_PLAIN_CN_MOBILE = re.compile(r"^1\d{10}$")
 
 
 class ImportFileError(InvalidInput):
@@ -113,19 +105,27 @@ def read_table(content: bytes, file_format: str) -> Iterator[list[str]]:
             yield [_cell(v) for v in row]
         workbook.close()
         return
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(message=_("The file is neither UTF-8 nor GB18030 text."))
+    encoding = _text_encoding(content)
     try:
-        for row in csv.reader(io.StringIO(text)):
+        for row in csv.reader(io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")):
             yield [c.strip() for c in row]
     except csv.Error as exc:
         raise ImportFileError(message=_("The CSV file is malformed: %(error)s") % {"error": exc}) from exc
+
+
+def _text_encoding(content: bytes) -> str:
+    """UTF-8 (with or without BOM) or GB18030 (Excel on Chinese Windows), checked without a second copy."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            view = memoryview(content)
+            for start in range(0, len(view), 1 << 20):
+                decoder.decode(view[start:start + (1 << 20)])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportFileError(message=_("The file is neither UTF-8 nor GB18030 text."))
 
 
 def header_of(content: bytes, file_format: str) -> list[str]:
@@ -157,20 +157,9 @@ def guess_mapping(header: list[str], custom_fields: list[CustomField]) -> dict[s
 
 # --- checking rows --------------------------------------------------------------------------
 @dataclass
-class Row:
-    number: int
-    phone: str
-    name: str = ""
-    gender: str = Member.Gender.UNKNOWN
-    birthday: date | None = None
-    level_id: int | None = None
-    points: int = 0
-    principal_fen: int = 0
-    bonus_fen: int = 0
-    store_id: int = 0
-    notes: str = ""
+class Row(NewMember):
+    number: int = 0
     tags: list[str] = field(default_factory=list)
-    custom: dict[str, Any] = field(default_factory=dict)
 
 
 class RowChecker:
@@ -192,24 +181,15 @@ class RowChecker:
         self.today = local_today(merchant.timezone)
 
     def phone(self, raw: str) -> str:
-        digits = re.sub(r"[\s-]", "", raw)
-        if _PLAIN_CN_MOBILE.match(digits):
-            number = phonenumbers.PhoneNumber(country_code=86, national_number=int(digits))
-        else:
-            number = phonenumbers.parse(digits, "CN")
-        if not phonenumbers.is_valid_number(number):
-            raise ValueError
-        if number.country_code == 86:
-            return str(number.national_number)
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return normalize_phone(raw.replace(" ", "").replace("-", ""))
 
     def check(self, number: int, cells: list[str]) -> tuple[Row | None, list[str]]:
         errors: list[str] = []
         values = {target: (cells[i] if i < len(cells) else "") for i, target in self.mapping.items()}
-        row = Row(number=number, phone="", store_id=self.default_store, level_id=self.lowest_level)
+        row = Row(phone="", number=number, store_id=self.default_store, level_id=self.lowest_level)
         try:
             row.phone = self.phone(values["phone"])
-        except (ValueError, phonenumbers.NumberParseException):
+        except InvalidInput:
             errors.append(_("bad phone number “%(value)s”") % {"value": values["phone"]})
         else:
             if row.phone in self.seen:
@@ -368,39 +348,11 @@ def import_run(*, job: ImportJob, progress: Callable[[int], None] | None = None)
     return job
 
 
-def _card_numbers(count: int, taken: set[str]) -> list[str]:
-    span, low = 9 * 10 ** (CARD_DIGITS - 1), 10 ** (CARD_DIGITS - 1)
-    cards: list[str] = []
-    while len(cards) < count:
-        value = str(secrets.randbelow(span) + low)
-        if value not in taken:
-            taken.add(value)
-            cards.append(value)
-    return cards
-
-
 def _write(job: ImportJob, rows: list[Row], when: datetime, expire_after_days: int | None, today: date,
            taken_cards: set[str], tags: dict[str, int]) -> None:
-    merchant_id = job.merchant_id
-    member_ids = reserve_ids(Member, len(rows))
-    cards = _card_numbers(len(rows), taken_cards)
-    columns = ("id", "merchant_id", "created_at", "updated_at", "phone", "name", "gender", "birthday",
-               "birthday_is_lunar", "lunar_birthday_month", "lunar_birthday_day", "lunar_birthday_leap",
-               "registered_store_id", "source_channel", "source_staff_id", "referrer_id", "leaflet_code", "notes",
-               "card_no", "code_secret", "custom_fields", "order_count", "total_spent_fen")
-    insert_rows(Member, columns, (
-        (mid, merchant_id, when, when, r.phone, r.name, r.gender, r.birthday, False, None, None, False,
-         r.store_id, Member.Channel.IMPORT, job.created_by_id, None, "", r.notes, card,
-         base64.b32encode(os.urandom(20)).decode(), json.dumps(r.custom, ensure_ascii=False), 0, 0)
-        for mid, r, card in zip(member_ids, rows, cards, strict=True)
-    ))
-    open_loyalty(merchant_id=merchant_id, when=when, today=today, expire_after_days=expire_after_days,
-                 staff_id=job.created_by_id,
-                 rows=[OpeningPoints(mid, r.level_id, r.points, r.store_id) for mid, r in zip(member_ids, rows,
-                                                                                               strict=True)])
-    open_wallet(merchant_id=merchant_id, when=when, staff_id=job.created_by_id,
-                rows=[OpeningBalance(mid, r.store_id, r.principal_fen, r.bonus_fen)
-                      for mid, r in zip(member_ids, rows, strict=True)])
+    member_ids = bulk_register(merchant_id=job.merchant_id, rows=rows, channel=Member.Channel.IMPORT, when=when,
+                               today=today, expire_after_days=expire_after_days, taken_cards=taken_cards,
+                               staff_id=job.created_by_id)
     _write_tags(job, member_ids, rows, tags)
 
 

@@ -11,6 +11,7 @@ from .services.merchants import merchant_create
 from .services.staff import staff_create_unchecked
 from .services.stores import store_create_unchecked
 
+ORDER = 0
 DEMO_MERCHANT = "美悦生活（演示）"
 DEMO_PASSWORD = "Mendian-demo-2026"
 DEMO_OWNER = "demo_owner"

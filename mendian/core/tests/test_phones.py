@@ -25,3 +25,25 @@ def test_mask_phone():
     assert mask_phone("13812341234") == "138****1234"
     assert mask_phone("") == ""
     assert mask_phone("12345") == "*****"
+
+
+def test_the_prefix_shortcut_agrees_with_phonenumbers_number_by_number():
+    import random
+
+    import phonenumbers
+
+    from mendian.core.phones import _full_normalize
+
+    rng = random.Random(11)
+    for _ in range(20000):
+        number = "1" + f"{rng.randrange(10**10):010d}"
+        try:
+            expected = _full_normalize(number, "CN")
+        except InvalidInput:
+            expected = None
+        try:
+            got = normalize_phone(number)
+        except InvalidInput:
+            got = None
+        assert got == expected, number
+    assert phonenumbers  # the reference implementation is phonenumbers itself

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from mendian.core.seeding import SeedContext, run_seeders
@@ -19,6 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true",
                             help="only when the database has no merchant at all (used by 'make run')")
+        parser.add_argument("--members", type=int, default=None,
+                            help="how many members (default 2,000 with a year of history; from 5,000 on, "
+                                 "bulk inserts with opening balances)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if demo_loaded():
@@ -28,7 +31,9 @@ class Command(BaseCommand):
             self.stdout.write("This database has merchants of its own; demo data not loaded.")
             return
         started = time.monotonic()
-        ctx = SeedContext(write=self.stdout.write)
+        if options["members"] is not None and options["members"] < 0:
+            raise CommandError("--members must not be negative")
+        ctx = SeedContext(write=self.stdout.write, members=options["members"])
         with transaction.atomic():
             run_seeders(ctx)
         self.stdout.write(self.style.SUCCESS(f"Demo chain loaded in {time.monotonic() - started:.1f} s."))

@@ -1,0 +1,142 @@
+"""Benchmark: import of a member CSV (default 1,000,000 rows) on PostgreSQL, against a raw COPY.
+
+    .venv/bin/python bench/import_members.py [--rows 1000000] [--database-url postgres://…/mendian_bench]
+
+The parent generates the CSV (phone, name, gender, birthday, level, points, principal, bonus, store),
+then runs the import in a child process exactly as the task worker does — the check (dry run) and the
+import (bulk write in one transaction) — and reads the child's peak resident memory. In the same run
+it COPYs the same file into a scratch table and prints the ratio. The database is recreated each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mendian_bench"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "欣怡", "子涵", "浩然", "宇轩"]
+
+
+def generate(path: Path, rows: int) -> None:
+    rng = random.Random(1)
+    phones = rng.sample(range(10**9), rows)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["手机", "姓名", "性别", "生日", "等级", "积分", "本金", "赠送金", "门店"])
+        for phone in phones:
+            principal = rng.choice([0, 0, 0, 100, 300, 500])
+            writer.writerow([
+                f"13{phone:09d}", rng.choice(SURNAMES) + rng.choice(GIVEN), rng.choice(["男", "女", ""]),
+                f"{rng.randint(1960, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                rng.choice(["普通", "银卡", "金卡"]), rng.choice([0, 0, 50, 1200]), principal, principal // 2,
+                rng.choice(["S001", "S002"]),
+            ])
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def child(url: str, csv_path: str) -> None:
+    """The import, as the worker runs it; prints timings as JSON."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _django import setup
+
+    setup(url)
+    from django.core.management import call_command
+
+    from mendian.loyalty.models import Level
+    from mendian.members import importing
+    from mendian.members.models import ImportJob
+    from mendian.tenancy.services.merchants import merchant_create
+    from mendian.tenancy.services.stores import store_create_unchecked
+
+    call_command("migrate", verbosity=0)
+    created = merchant_create(name="导入基准", owner_username="bench_owner", owner_password="Bench-pass-2026",
+                              store_name="一号店")
+    store_create_unchecked(merchant=created.merchant, name="二号店", code="S002")
+    for rank, name in enumerate(["普通", "银卡", "金卡"]):
+        Level.objects.create(merchant=created.merchant, name=name, rank=rank)
+    content = Path(csv_path).read_bytes()
+    header = importing.header_of(content, "csv")
+    job = ImportJob.objects.create(merchant=created.merchant, created_by=created.owner, store=created.store,
+                                   filename="bench.csv", file_format="csv", content=content, columns=header,
+                                   mapping=importing.guess_mapping(header, []),
+                                   total_rows=importing.count_rows(content, "csv"))
+    del content
+    job = ImportJob.objects.select_related("merchant", "created_by", "store").get(pk=job.pk)
+    started = time.perf_counter()
+    job = importing.import_check(job=job)
+    checked = time.perf_counter()
+    job = ImportJob.objects.select_related("merchant", "created_by", "store").get(pk=job.pk)
+    job = importing.import_run(job=job)
+    imported = time.perf_counter()
+    assert job.status == "done", (job.status, job.failure, job.errors[:3])
+    call_command("check_ledgers", verbosity=0)
+    print(json.dumps({"rows": job.imported_rows, "check_s": checked - started, "import_s": imported - checked}))
+
+
+def raw_copy(url: str, csv_path: Path) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TEMP TABLE copy_bench (phone text, name text, gender text, birthday date, "
+                     "level text, points int, principal numeric, bonus numeric, store text)")
+        started = time.perf_counter()
+        with conn.cursor().copy("COPY copy_bench FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, \
+                csv_path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.database_url, args.child)
+        return
+    recreate_database(args.database_url)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "members.csv"
+        generate(path, args.rows)
+        size_mb = path.stat().st_size / 1e6
+        result = subprocess.run([sys.executable, __file__, "--child", str(path), "--database-url", args.database_url],
+                                capture_output=True, text=True, check=False)
+        if result.returncode:
+            sys.exit(f"import failed:\n{result.stderr[-3000:]}")
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        copy_s = raw_copy(args.database_url, path)
+    rows = figures["rows"]
+    total = figures["check_s"] + figures["import_s"]
+    print(f"member import benchmark: {rows:,} rows, CSV {size_mb:.0f} MB, PostgreSQL")
+    print(f"  check (dry run):  {figures['check_s']:7.1f} s  {rows / figures['check_s']:>9,.0f} rows/s")
+    print(f"  import (write):   {figures['import_s']:7.1f} s  {rows / figures['import_s']:>9,.0f} rows/s")
+    print(f"  check + import:   {total:7.1f} s  {rows / total:>9,.0f} rows/s")
+    print(f"  raw COPY:         {copy_s:7.1f} s  {rows / copy_s:>9,.0f} rows/s")
+    print(f"  import / COPY:    {figures['import_s'] / copy_s:7.1f}×")
+    print(f"  peak memory of the importing process: {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

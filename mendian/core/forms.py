@@ -55,3 +55,8 @@ class YuanField(forms.Field):
         if fen < 0:
             raise forms.ValidationError(_("The amount cannot be negative."))
         return fen
+
+
+def date_input() -> forms.DateInput:
+    """A browser date picker; its value is always ISO (YYYY-MM-DD), whatever the page language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.forms import StyledForm, YuanField
+from mendian.core.forms import StyledForm, YuanField, date_input
 
 from .models import CustomField, Member
 
@@ -29,7 +29,7 @@ def _custom_field(definition: CustomField) -> forms.Field:
     if definition.kind == CustomField.Kind.NUMBER:
         return forms.DecimalField(**common)
     if definition.kind == CustomField.Kind.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(widget=date_input(), **common)
     if definition.kind == CustomField.Kind.CHOICE:
         return forms.ChoiceField(choices=[("", "—"), *((c, c) for c in definition.choices)], **common)
     return forms.CharField(max_length=500, **common)
@@ -41,7 +41,7 @@ class MemberForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=60, required=False)
     gender = forms.ChoiceField(label=_("Gender"), choices=Member.Gender.choices, initial=Member.Gender.UNKNOWN)
     birthday = forms.DateField(label=_("Date of birth"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=date_input())
     birthday_is_lunar = forms.BooleanField(label=_("Celebrates the lunar birthday (农历)"), required=False)
     store = forms.TypedChoiceField(label=_("Registered at"), coerce=int)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -121,7 +121,7 @@ class LevelChangeForm(StyledForm):
 
 class RecordForm(StyledForm):
     record_type = forms.TypedChoiceField(label=_("Record"), coerce=int)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=date_input())
     values = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("One line per field: key: value"))
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)

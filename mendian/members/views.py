@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mendian.core.errors import DomainError
-from mendian.core.forms import StyledForm
+from mendian.core.forms import StyledForm, date_input
 from mendian.core.idempotency import claim_form_key
 from mendian.core.pagination import paginate
 from mendian.core.phones import mask_phone
@@ -45,8 +45,8 @@ class MemberFilterForm(StyledForm):
     tag = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     store = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     channel = forms.ChoiceField(required=False)
-    joined_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    joined_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined_from = forms.DateField(required=False, widget=date_input())
+    joined_to = forms.DateField(required=False, widget=date_input())
 
     def __init__(self, *args: Any, levels: list[Any], tags: list[Any], stores: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mendian.core.errors import DomainError
-from mendian.core.forms import StyledForm
+from mendian.core.forms import StyledForm, date_input
 from mendian.core.otp import otp_send, otp_verify
 from mendian.core.phones import normalize_phone
 from mendian.core.qr import qr_svg
@@ -38,7 +38,7 @@ class SignupForm(StyledForm):
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=60, required=False)
     gender = forms.ChoiceField(label=gettext_lazy("Gender"), choices=Member.Gender.choices, required=False)
     birthday = forms.DateField(label=gettext_lazy("Date of birth (for birthday gifts)"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=date_input())
     birthday_is_lunar = forms.BooleanField(label=gettext_lazy("I celebrate the lunar birthday (农历)"),
                                            required=False)
 

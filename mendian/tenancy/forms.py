@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.forms import StyledForm
+from mendian.core.forms import StyledForm, date_input
 
 from .permissions import permission_groups
 
@@ -149,8 +149,8 @@ class AuditFilterForm(StyledForm):
     action = forms.ChoiceField(label=_("Action"), required=False)
     staff = forms.TypedChoiceField(label=_("By"), coerce=int, required=False, empty_value=None)
     store = forms.TypedChoiceField(label=_("Store"), coerce=int, required=False, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=date_input())
+    date_to = forms.DateField(label=_("To"), required=False, widget=date_input())
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"placeholder": _("Object or person")}))
 

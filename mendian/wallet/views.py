@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mendian.core.errors import DomainError, NotFound
-from mendian.core.forms import StyledForm, YuanField
+from mendian.core.forms import StyledForm, YuanField, date_input
 from mendian.core.money import format_fen
 from mendian.core.time import local_today
 from mendian.tenancy import selectors as tenancy_selectors
@@ -106,8 +106,8 @@ def refund_recharge(request: HttpRequest, recharge_id: int) -> HttpResponse:
 
 
 class PeriodForm(StyledForm):
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=gettext_lazy("From"), widget=date_input())
+    date_to = forms.DateField(label=gettext_lazy("To"), widget=date_input())
 
 
 @staff_page("wallet.reports")

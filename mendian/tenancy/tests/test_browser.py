@@ -52,7 +52,7 @@ def test_phone_layout_has_a_working_menu(live_server):
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
-        staff_link = page.locator("#main-nav a[href='/staff/']")
+        staff_link = page.locator("#side-nav a[href='/staff/']")
         assert not staff_link.is_visible()
         page.click("button.navbar-toggler")
         staff_link.wait_for(state="visible")

@@ -15,12 +15,26 @@ class TimeStamped(models.Model):
 
 
 class MerchantOwned(models.Model):
-    """A row that belongs to one merchant. Every query on it is scoped by ``merchant``."""
+    """A row that belongs to one merchant. Every query on it is scoped by ``merchant``.
 
-    merchant = models.ForeignKey("tenancy.Merchant", on_delete=models.PROTECT, related_name="+")
+    Each such table has a composite index or unique constraint starting with ``merchant`` (ARCHITECTURE
+    rule 4); that index serves the foreign key too, so there is no single-column index on it.
+    """
+
+    merchant = models.ForeignKey("tenancy.Merchant", on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         abstract = True
+
+
+def ledger_merchant() -> models.ForeignKey:
+    """The ``merchant`` of high-volume ledger rows (accounts, entries, lots, pools).
+
+    No database constraint: the row's account already carries a checked merchant, services assert the
+    two agree, and a bulk import would otherwise pay one more foreign-key check per row.
+    """
+    return models.ForeignKey("tenancy.Merchant", on_delete=models.PROTECT, related_name="+", db_index=False,
+                             db_constraint=False)
 
 
 class IdempotencyRecord(models.Model):

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.models import MerchantOwned, TimeStamped
+from mendian.core.models import MerchantOwned, TimeStamped, ledger_merchant
 
 
 class Level(MerchantOwned, TimeStamped):
@@ -62,8 +62,11 @@ class PointsRule(MerchantOwned, TimeStamped):
 class LoyaltyAccount(MerchantOwned):
     """A member's level and points balance. The balance changes only with a ``PointsEntry``."""
 
+    merchant = ledger_merchant()
+
     member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="loyalty")
-    level = models.ForeignKey(Level, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_index=False)  # (merchant, level) below
     level_changed_at = models.DateTimeField(null=True, blank=True)
     points = models.BigIntegerField(default=0)
     # Lifetime points earned (net of reversals): the figure of levels that upgrade by points.
@@ -77,6 +80,8 @@ class LoyaltyAccount(MerchantOwned):
 class PointsEntry(MerchantOwned):
     """One change of a member's points (append-only)."""
 
+    merchant = ledger_merchant()
+
     class Reason(models.TextChoices):
         EARN = "earn", _("Earned")
         REDEEM = "redeem", _("Redeemed")
@@ -86,15 +91,19 @@ class PointsEntry(MerchantOwned):
         IMPORT = "import", _("Imported")
 
     account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="entries")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    # Denormalised from the account (which holds the checked reference): no database constraint.
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", db_index=False,
+                               db_constraint=False)
     delta = models.BigIntegerField()
     balance_after = models.BigIntegerField()
     reason = models.CharField(max_length=10, choices=Reason.choices)
     ref_type = models.CharField(max_length=30, blank=True)
     ref_id = models.BigIntegerField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
-    store = models.ForeignKey("tenancy.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    staff = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    store = models.ForeignKey("tenancy.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              db_index=False)
+    staff = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              db_index=False, db_constraint=False)
     # Natural key of the operation (e.g. "birthday:2026", an API Idempotency-Key): at most once.
     operation_key = models.CharField(max_length=120, null=True, blank=True)
     created_at = models.DateTimeField()
@@ -114,6 +123,8 @@ class PointsEntry(MerchantOwned):
 class PointsLot(MerchantOwned):
     """Points that arrived together and expire together; spending takes the oldest lots first."""
 
+    merchant = ledger_merchant()
+
     account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="lots")
     entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="lot")
     points = models.BigIntegerField()
@@ -128,7 +139,7 @@ class PointsLot(MerchantOwned):
         indexes = [
             models.Index(fields=["account", "expires_on", "id"], name="points_lot_fifo",
                          condition=Q(remaining__gt=0)),
-            models.Index(fields=["merchant", "expires_on"], name="points_lot_expiry", condition=Q(remaining__gt=0)),
+            models.Index(fields=["merchant", "expires_on"], name="points_lot_expiry"),
         ]
         constraints = [models.CheckConstraint(condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("points")),
                                               name="points_lot_remaining_range")]

@@ -131,7 +131,7 @@ def level_update(*, access: Access, level: Level, **fields: Any) -> Level:
 
 def level_delete(*, access: Access, level: Level) -> None:
     access.require("loyalty.settings")
-    if LoyaltyAccount.objects.filter(level=level).exists():
+    if LoyaltyAccount.objects.filter(merchant=access.merchant, level=level).exists():
         raise Conflict("level_in_use", _("Members hold this level; move them to another level first."))
     with transaction.atomic():
         audit_record(merchant=access.merchant, actor=access, action="level.deleted", target=level)

@@ -45,20 +45,20 @@ class NewMember:
     channel: str | None = None
 
 
-def card_numbers(count: int, taken: set[str]) -> list[str]:
-    """``count`` new random card numbers, none in ``taken`` (which learns them)."""
+def card_numbers(count: int, taken: set[int]) -> list[str]:
+    """``count`` new random card numbers, none in ``taken`` (which learns them, as integers)."""
     span, low = 9 * 10 ** (CARD_DIGITS - 1), 10 ** (CARD_DIGITS - 1)
     cards: list[str] = []
     while len(cards) < count:
-        value = str(secrets.randbelow(span) + low)
+        value = secrets.randbelow(span) + low
         if value not in taken:
             taken.add(value)
-            cards.append(value)
+            cards.append(str(value))
     return cards
 
 
 def bulk_register(*, merchant_id: int, rows: Sequence[NewMember], channel: str, when: datetime, today: date,
-                  expire_after_days: int | None, taken_cards: set[str], staff_id: int | None = None) -> list[int]:
+                  expire_after_days: int | None, taken_cards: set[int], staff_id: int | None = None) -> list[int]:
     """Write the members with their accounts; returns their ids in the order of ``rows``."""
     member_ids = reserve_ids(Member, len(rows))
     cards = card_numbers(len(rows), taken_cards)

@@ -38,11 +38,12 @@ class Member(MerchantOwned, TimeStamped):
     lunar_birthday_month = models.PositiveSmallIntegerField(null=True, blank=True)
     lunar_birthday_day = models.PositiveSmallIntegerField(null=True, blank=True)
     lunar_birthday_leap = models.BooleanField(default=False)
+    # Indexed by (merchant, registered_store, created_at) below; no single-column index to maintain.
     registered_store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+",
-                                         verbose_name=_("registered at"))
+                                         verbose_name=_("registered at"), db_index=False)
     source_channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.COUNTER)
     source_staff = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name=_("registered by"))
+                                     related_name="+", verbose_name=_("registered by"), db_index=False)
     referrer = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals",
                                  verbose_name=_("referred by"))
     leaflet_code = models.CharField(_("leaflet code"), max_length=40, blank=True)

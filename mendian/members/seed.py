@@ -61,11 +61,12 @@ def seed(ctx: SeedContext) -> None:
     count = DEFAULT_MEMBERS if ctx.members is None else ctx.members
     scale = count >= SCALE_FROM
     rows = _rows(ctx, count, opening=scale)
-    for row in rows:
-        row.level_id = ctx.data["levels"][0].pk
+    levels = ctx.data["levels"]
+    for row in rows:  # the chain has members at every level from before it used Mendian
+        row.level_id = ctx.rng.choices(levels, weights=[70, 20, 8, 2])[0].pk
     rule = ctx.data["points_rule"]
     ids: list[int] = []
-    taken: set[str] = set()
+    taken: set[int] = set()
     today = local_today(merchant.timezone)
     for start in range(0, len(rows), 5000):
         chunk = rows[start:start + 5000]
@@ -104,6 +105,8 @@ def _history(ctx: SeedContext, member_ids: list[int]) -> None:
                                 payment_method=rng.choice(["wechat", "alipay", "cash", "card"]), when=when)
                 left = plan.pay_fen + plan.bonus_fen
                 for _ in range(rng.randint(0, 3)):
+                    if left <= 0:
+                        break
                     amount = min(rng.choice([6800, 8800, 16800]), left)
                     spend_at = when + timedelta(days=rng.randint(1, max((now - when).days, 2)))
                     wallet_spend(member=member, store=rng.choice(stores), amount_fen=amount, staff=owner,

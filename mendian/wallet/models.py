@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.models import MerchantOwned, TimeStamped
+from mendian.core.models import MerchantOwned, TimeStamped, ledger_merchant
 
 
 class PaymentMethod(models.TextChoices):
@@ -34,6 +34,7 @@ class RechargePlan(MerchantOwned, TimeStamped):
     class Meta:
         verbose_name = _("recharge plan")
         verbose_name_plural = _("recharge plans")
+        indexes = [models.Index(fields=["merchant", "is_active"], name="plan_merchant_active")]
         constraints = [
             models.CheckConstraint(condition=Q(pay_fen__gt=0) & Q(bonus_fen__gte=0), name="plan_amounts"),
         ]
@@ -44,6 +45,8 @@ class RechargePlan(MerchantOwned, TimeStamped):
 
 class WalletAccount(MerchantOwned):
     """A member's stored value. Balances change only with a ``WalletEntry`` in the same transaction."""
+
+    merchant = ledger_merchant()
 
     member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="wallet")
     principal_fen = models.BigIntegerField(default=0)
@@ -65,8 +68,11 @@ class WalletAccount(MerchantOwned):
 class WalletPool(MerchantOwned):
     """The part of an account's balance that was recharged in one store."""
 
-    account = models.ForeignKey(WalletAccount, on_delete=models.CASCADE, related_name="pools")
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    merchant = ledger_merchant()
+
+    # Both served by the (account, store) and (merchant, store) indexes below.
+    account = models.ForeignKey(WalletAccount, on_delete=models.CASCADE, related_name="pools", db_index=False)
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+", db_index=False)
     principal_fen = models.BigIntegerField(default=0)
     bonus_fen = models.BigIntegerField(default=0)
 
@@ -106,6 +112,8 @@ class Recharge(MerchantOwned):
 class WalletEntry(MerchantOwned):
     """One change of a member's stored value (append-only): principal and bonus moved together."""
 
+    merchant = ledger_merchant()
+
     class Reason(models.TextChoices):
         RECHARGE = "recharge", _("Recharge")
         SPEND = "spend", _("Spend")
@@ -115,7 +123,9 @@ class WalletEntry(MerchantOwned):
         ADJUST = "adjust", _("Adjusted")
 
     account = models.ForeignKey(WalletAccount, on_delete=models.PROTECT, related_name="entries")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    # Denormalised from the account (which holds the checked reference): no database constraint.
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", db_index=False,
+                               db_constraint=False)
     principal_delta_fen = models.BigIntegerField()
     bonus_delta_fen = models.BigIntegerField()
     principal_after_fen = models.BigIntegerField()
@@ -123,8 +133,9 @@ class WalletEntry(MerchantOwned):
     reason = models.CharField(max_length=16, choices=Reason.choices)
     ref_type = models.CharField(max_length=30, blank=True)
     ref_id = models.BigIntegerField(null=True, blank=True)
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
-    staff = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+", db_index=False)
+    staff = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              db_index=False, db_constraint=False)
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField()
 
@@ -144,7 +155,7 @@ class WalletEntryPart(models.Model):
     """Which store's pool an entry moved: recharged in ``pool_store``, used in ``entry.store``."""
 
     entry = models.ForeignKey(WalletEntry, on_delete=models.CASCADE, related_name="parts")
-    pool_store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+")
+    pool_store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+", db_index=False)
     principal_delta_fen = models.BigIntegerField()
     bonus_delta_fen = models.BigIntegerField()
 

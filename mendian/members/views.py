@@ -199,6 +199,12 @@ def _back(member: Member) -> HttpResponse:
     return redirect("members:detail", member_id=member.pk)
 
 
+def _invalid(request: HttpRequest, form: forms.Form, member: Member) -> HttpResponse:
+    """A dialog form on the profile was wrong: say why at the top of the profile."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return _back(member)
+
+
 def _refused(request: HttpRequest, error: DomainError) -> None:
     if error.status == 403:
         raise error
@@ -217,8 +223,7 @@ def member_recharge(request: HttpRequest, member_id: int) -> HttpResponse:
     methods = [(m.value, m.label) for m in PaymentMethod if m in RECHARGE_METHODS]
     form = RechargeForm(request.POST, stores=stores, plans=all_plans, methods=methods)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return _back(member)
+        return _invalid(request, form, member)
     data = form.cleaned_data
     try:
         store = tenancy_selectors.store_get(access=access, store_id=data["store"])
@@ -250,8 +255,7 @@ def member_adjust_points(request: HttpRequest, member_id: int) -> HttpResponse:
     member = selectors.member_get(access=access, member_id=member_id)
     form = PointsAdjustForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return _back(member)
+        return _invalid(request, form, member)
     try:
         with transaction.atomic():
             if not claim_form_key(merchant_id=access.merchant.pk, key=form.cleaned_data["once"], path=request.path):
@@ -274,8 +278,7 @@ def member_change_level(request: HttpRequest, member_id: int) -> HttpResponse:
     member = selectors.member_get(access=access, member_id=member_id)
     form = LevelChangeForm(request.POST, levels=list(Level.objects.filter(merchant=access.merchant)))
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return _back(member)
+        return _invalid(request, form, member)
     try:
         level = loyalty_selectors.level_get(access=access, level_id=form.cleaned_data["level"])
         level_set(access=access, member=member, level=level, reason=form.cleaned_data["reason"])
@@ -294,8 +297,7 @@ def member_add_record(request: HttpRequest, member_id: int) -> HttpResponse:
     types = list(RecordType.objects.filter(merchant=access.merchant, is_active=True))
     form = RecordForm(request.POST, record_types=types)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return _back(member)
+        return _invalid(request, form, member)
     record_type = next(t for t in types if t.pk == form.cleaned_data["record_type"])
     try:
         services.record_add(access=access, member=member, record_type=record_type, day=form.cleaned_data["date"],

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/import_members.py [--rows 1000000] [--database-url postgres://…/mendian_bench]
 
-The parent generates the CSV (phone, name, gender, birthday, level, points, principal, bonus, store),
-then runs the import in a child process exactly as the task worker does — the check (dry run) and the
-import (bulk write in one transaction) — and reads the child's peak resident memory. In the same run
+The parent generates the CSV (phone, name, gender, birthday, level, points, principal, bonus, store).
+One child process stores the upload as the web page does (the import job); a second runs the check
+(dry run) and the import (bulk write in one transaction) exactly as the task worker does, and reports
+its own peak resident memory. In the same run
 it COPYs the same file into a scratch table and prints the ratio. The database is recreated each run.
 """
 
@@ -52,17 +53,21 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def child(url: str, csv_path: str) -> None:
-    """The import, as the worker runs it; prints timings as JSON."""
+def _setup(url: str) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _django import setup
 
     setup(url)
+
+
+def child_upload(url: str, csv_path: str) -> None:
+    """What the web process does with the upload: a merchant, its levels, and the import job."""
+    _setup(url)
     from django.core.management import call_command
 
     from mendian.loyalty.models import Level
-    from mendian.members import importing
-    from mendian.members.models import ImportJob
+    from mendian.members.import_jobs import import_job_create
+    from mendian.tenancy.access import Access
     from mendian.tenancy.services.merchants import merchant_create
     from mendian.tenancy.services.stores import store_create_unchecked
 
@@ -72,23 +77,32 @@ def child(url: str, csv_path: str) -> None:
     store_create_unchecked(merchant=created.merchant, name="二号店", code="S002")
     for rank, name in enumerate(["普通", "银卡", "金卡"]):
         Level.objects.create(merchant=created.merchant, name=name, rank=rank)
-    content = Path(csv_path).read_bytes()
-    header = importing.header_of(content, "csv")
-    job = ImportJob.objects.create(merchant=created.merchant, created_by=created.owner, store=created.store,
-                                   filename="bench.csv", file_format="csv", content=content, columns=header,
-                                   mapping=importing.guess_mapping(header, []),
-                                   total_rows=importing.count_rows(content, "csv"))
-    del content
-    job = ImportJob.objects.select_related("merchant", "created_by", "store").get(pk=job.pk)
+    job = import_job_create(access=Access.for_staff(created.owner), filename="bench.csv",
+                            content=Path(csv_path).read_bytes(), store=created.store)
+    print(json.dumps({"job": job.pk}))
+
+
+def child_import(url: str, job_id: int) -> None:
+    """What the task worker does: the check (dry run), then the import; timings and peak memory as JSON."""
+    _setup(url)
+    from django.core.management import call_command
+
+    from mendian.members import importing
+    from mendian.members.models import ImportJob
+
+    def load() -> ImportJob:
+        return ImportJob.objects.select_related("merchant", "created_by", "store").get(pk=job_id)
+
     started = time.perf_counter()
-    job = importing.import_check(job=job)
+    job = importing.import_check(job=load())
     checked = time.perf_counter()
-    job = ImportJob.objects.select_related("merchant", "created_by", "store").get(pk=job.pk)
-    job = importing.import_run(job=job)
+    job = importing.import_run(job=load())
     imported = time.perf_counter()
     assert job.status == "done", (job.status, job.failure, job.errors[:3])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     call_command("check_ledgers", verbosity=0)
-    print(json.dumps({"rows": job.imported_rows, "check_s": checked - started, "import_s": imported - checked}))
+    print(json.dumps({"rows": job.imported_rows, "check_s": checked - started, "import_s": imported - checked,
+                      "peak_mb": peak_mb}))
 
 
 def raw_copy(url: str, csv_path: Path) -> float:
@@ -106,26 +120,35 @@ def raw_copy(url: str, csv_path: Path) -> float:
         return time.perf_counter() - started
 
 
+def _run_child(arguments: list[str], url: str) -> dict:
+    result = subprocess.run([sys.executable, __file__, *arguments, "--database-url", url], capture_output=True,
+                            text=True, check=False)
+    if result.returncode:
+        sys.exit(f"{arguments[0]} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--upload", help=argparse.SUPPRESS)
+    parser.add_argument("--run-job", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.database_url, args.child)
+    if args.upload:
+        child_upload(args.database_url, args.upload)
+        return
+    if args.run_job:
+        child_import(args.database_url, args.run_job)
         return
     recreate_database(args.database_url)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "members.csv"
         generate(path, args.rows)
         size_mb = path.stat().st_size / 1e6
-        result = subprocess.run([sys.executable, __file__, "--child", str(path), "--database-url", args.database_url],
-                                capture_output=True, text=True, check=False)
-        if result.returncode:
-            sys.exit(f"import failed:\n{result.stderr[-3000:]}")
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        job_id = _run_child(["--upload", str(path)], args.database_url)["job"]
+        figures = _run_child(["--run-job", str(job_id)], args.database_url)
+        peak_mb = figures["peak_mb"]
         copy_s = raw_copy(args.database_url, path)
     rows = figures["rows"]
     total = figures["check_s"] + figures["import_s"]
@@ -135,7 +158,7 @@ def main() -> None:
     print(f"  check + import:   {total:7.1f} s  {rows / total:>9,.0f} rows/s")
     print(f"  raw COPY:         {copy_s:7.1f} s  {rows / copy_s:>9,.0f} rows/s")
     print(f"  import / COPY:    {figures['import_s'] / copy_s:7.1f}×")
-    print(f"  peak memory of the importing process: {peak_mb:.0f} MB")
+    print(f"  peak memory of the importing process (the worker's part: check and import): {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -28,13 +28,14 @@ def import_job_create(*, access: Access, filename: str, content: bytes, store: S
     if not content:
         raise InvalidInput("invalid_import_file", _("The file is empty."), field="file")
     if len(content) > importing.MAX_FILE_BYTES:
-        raise InvalidInput("invalid_import_file", _("The file is larger than 50 MB; split it."), field="file")
+        raise InvalidInput("invalid_import_file", _("The file is larger than 100 MB; split it."), field="file")
     header = importing.header_of(content, extension)
     customs = list(CustomField.objects.filter(merchant=access.merchant))
     with transaction.atomic():
         job = ImportJob.objects.create(
             merchant=access.merchant, created_by=access.staff, store=store, filename=name, file_format=extension,
-            content=content, columns=header, mapping=importing.guess_mapping(header, customs),
+            content=importing.stored_form(content, extension), columns=header,
+            mapping=importing.guess_mapping(header, customs),
             total_rows=importing.count_rows(content, extension),
         )
         audit_record(merchant=access.merchant, actor=access, action="member.import_started", target=job,

@@ -36,7 +36,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         try:
             store = tenancy_selectors.store_get(access=access, store_id=form.cleaned_data["store"])
             if upload.size > importing.MAX_FILE_BYTES:
-                raise DomainError("invalid_import_file", _("The file is larger than 50 MB; split it."), field="file")
+                raise DomainError("invalid_import_file", _("The file is larger than 100 MB; split it."), field="file")
             job = import_jobs.import_job_create(access=access, filename=upload.name, content=upload.read(),
                                                 store=store)
         except DomainError as error:
@@ -70,7 +70,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
             messages.error(request, str(error.message))
         return redirect("members:import_job", job_id=job.pk)
     sample = []
-    for index, cells in enumerate(importing.read_table(bytes(job.content), job.file_format)):
+    for index, cells in enumerate(importing.read_stored(bytes(job.content), job.file_format)):
         if index == 0:
             continue
         sample.append(cells)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mendian.core.db import guarded_add
 from mendian.core.errors import Conflict, InvalidInput, NotFound
 from mendian.core.validation import required_text
 from mendian.tenancy.access import Access
 from mendian.tenancy.audit import diff
+from mendian.tenancy.models import Merchant, Staff, Store
 from mendian.tenancy.services.audit import audit_record
 
-from .models import Category, Product
+from .models import Category, Product, ProductGroup, StockEntry, StockLevel, StoreProduct
 
 FIELDS = ("name", "kind", "category_id", "barcode", "unit", "price_fen", "member_price_fen", "cost_fen",
-          "duration_min", "is_active")
+          "duration_min", "buffer_min", "level_discount", "all_stores", "track_stock", "low_stock_threshold",
+          "is_active")
 MAX_PRICE_FEN = 100_000_000_00  # ¥100 million: anything above is a typing mistake
 
 
@@ -53,6 +58,11 @@ def _clean(access: Access, fields: dict[str, Any]) -> dict[str, Any]:
     duration = cleaned.get("duration_min")
     if duration is not None and (not isinstance(duration, int) or not 1 <= duration <= 24 * 60):
         raise InvalidInput("invalid_duration", _("A duration is 1 to 1440 minutes."), field="duration_min")
+    buffer = cleaned.get("buffer_min")
+    if buffer is not None and (not isinstance(buffer, int) or not 0 <= buffer <= 24 * 60):
+        raise InvalidInput("invalid_duration", _("A buffer is 0 to 1440 minutes."), field="buffer_min")
+    if cleaned.get("buffer_min") is None:
+        cleaned.pop("buffer_min", None)
     return cleaned
 
 
@@ -108,3 +118,99 @@ def category_create(*, access: Access, name: str, sort_order: int = 0) -> Catego
     except IntegrityError as exc:
         raise Conflict("category_exists", _("A category with this name exists."), field="name") from exc
     return category
+
+
+# --- groups, store links and prices ------------------------------------------------------
+def product_group_save(*, access: Access, name: str, product_ids: list[int], group: ProductGroup | None = None
+                       ) -> ProductGroup:
+    access.require("catalog.manage")
+    name = required_text(name, field="name", message=_("Enter a name."), max_length=60)
+    products = list(Product.objects.filter(merchant=access.merchant, pk__in=set(product_ids)))
+    if len(products) != len(set(product_ids)):
+        raise NotFound("product_not_found", _("Product not found."), field="product_ids")
+    group = group or ProductGroup(merchant=access.merchant)
+    group.name = name
+    try:
+        with transaction.atomic():
+            group.save()
+            group.products.set(products)
+            audit_record(merchant=access.merchant, actor=access, action="product_group.changed", target=group,
+                         changes={"products": len(products)})
+    except IntegrityError as exc:
+        raise Conflict("group_exists", _("A group with this name exists."), field="name") from exc
+    return group
+
+
+def store_price_set(*, access: Access, store: Store, product: Product, price_fen: int | None,
+                    is_available: bool = True) -> StoreProduct:
+    """Link a product to a store with its store price (None: the HQ price) and whether the store sells it."""
+    access.require_store(store.pk)
+    access.require("catalog.store_prices")
+    if price_fen is not None:
+        _money(price_fen, "price_fen", optional=False)
+    with transaction.atomic():
+        link, _created = StoreProduct.objects.select_for_update().get_or_create(
+            store=store, product=product, defaults={"merchant": access.merchant})
+        before = {"price_fen": link.price_fen, "is_available": link.is_available}
+        link.price_fen, link.is_available = price_fen, is_available
+        link.save(update_fields=["price_fen", "is_available", "updated_at"])
+        audit_record(merchant=access.merchant, actor=access, action="store_price.changed", target=product,
+                     store=store, changes=diff(before, {"price_fen": price_fen, "is_available": is_available}))
+    return link
+
+
+def products_link(*, access: Access, products: list[Product], stores: list[Store]) -> int:
+    """Link products to stores in one go (总部创建，门店一键关联); existing links are kept as they are."""
+    access.require("catalog.manage")
+    for store in stores:
+        access.require_store(store.pk)
+    existing = set(StoreProduct.objects.filter(store__in=stores, product__in=products)
+                   .values_list("store_id", "product_id"))
+    links = [StoreProduct(merchant=access.merchant, store=s, product=p) for s in stores for p in products
+             if (s.pk, p.pk) not in existing]
+    with transaction.atomic():
+        StoreProduct.objects.bulk_create(links, ignore_conflicts=True)
+        audit_record(merchant=access.merchant, actor=access, action="products.linked",
+                     changes={"products": len(products), "stores": [s.code for s in stores], "new_links": len(links)})
+    return len(links)
+
+
+# --- stock ---------------------------------------------------------------------------------
+def stock_change(*, merchant: Merchant, store: Store, product: Product, delta: int, reason: str,
+                 staff: Staff | None = None, ref_type: str = "", ref_id: int | None = None, note: str = "",
+                 when: datetime | None = None) -> StockEntry:
+    """The one place stock changes (inside the caller's transaction); 409 when it would go below zero."""
+    if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > 10**9:
+        raise InvalidInput("invalid_quantity", _("Quantities are whole numbers other than zero."), field="quantity")
+    level = StockLevel.objects.filter(store=store, product=product).first()
+    if level is None:
+        try:
+            with transaction.atomic():
+                level = StockLevel.objects.create(merchant=merchant, store=store, product=product)
+        except IntegrityError:
+            level = StockLevel.objects.get(store=store, product=product)
+    updated = guarded_add(StockLevel, level.pk, {"quantity": delta}, not_below_zero=("quantity",))
+    if updated is None:
+        raise Conflict("insufficient_stock", _("Not enough %(product)s in stock.") % {"product": product.name},
+                       detail={"product_id": product.pk, "quantity": level.quantity})
+    return StockEntry.objects.create(merchant=merchant, level=level, store=store, product=product, delta=delta,
+                                     quantity_after=updated["quantity"], reason=reason, ref_type=ref_type,
+                                     ref_id=ref_id, note=note[:200], staff=staff, created_at=when or timezone.now())
+
+
+def stock_receive(*, access: Access, store: Store, product: Product, quantity: int, note: str = "",
+                  adjustment: bool = False) -> StockEntry:
+    """Stock in (入库), or an adjustment up or down after a count (盘点), by staff of the store."""
+    access.require_store(store.pk)
+    access.require("catalog.stock")
+    if product.kind != Product.Kind.GOODS:
+        raise InvalidInput("not_goods", _("Only goods have stock."), field="product_id")
+    if not adjustment and (not isinstance(quantity, int) or quantity <= 0):
+        raise InvalidInput("invalid_quantity", _("Receive a quantity above zero."), field="quantity")
+    with transaction.atomic():
+        entry = stock_change(merchant=access.merchant, store=store, product=product, delta=quantity,
+                             reason=StockEntry.Reason.ADJUST if adjustment else StockEntry.Reason.STOCK_IN,
+                             staff=access.staff, note=note, ref_type="manual")
+        audit_record(merchant=access.merchant, actor=access, action="stock.changed", target=product, store=store,
+                     changes={"delta": quantity, "quantity_after": entry.quantity_after, "note": note})
+    return entry

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("mendian.loyalty.urls")),
     path("", include("mendian.wallet.urls")),
     path("", include("mendian.catalog.urls")),
+    path("", include("mendian.pos.urls")),
     path("", include("mendian.tenancy.urls")),
 ]
 

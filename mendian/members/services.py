@@ -321,3 +321,28 @@ def record_add(*, access: Access, member: Member, record_type: RecordType, day: 
         audit_record(merchant=access.merchant, actor=access, action="member.record_added", target=member,
                      store=store, changes={"record_type": record_type.name})
     return record
+
+
+# --- statistics kept by checkout (reports and segments read them) ------------------------------
+def member_record_purchase(*, member: Member, amount_fen: int, when: datetime) -> None:
+    """One paid order: visits, order count and spend (one UPDATE, inside the checkout transaction)."""
+    from django.db.models import F
+    from django.db.models.functions import Coalesce, Greatest
+
+    Member.objects.filter(pk=member.pk).update(
+        order_count=F("order_count") + 1, total_spent_fen=F("total_spent_fen") + amount_fen,
+        first_visit_at=Coalesce(F("first_visit_at"), when),
+        last_visit_at=Greatest(Coalesce(F("last_visit_at"), when), when),
+    )
+    member.total_spent_fen += amount_fen
+
+
+def member_record_refund(*, member: Member, amount_fen: int, order_fully_refunded: bool) -> None:
+    """Spend net of refunds; a fully refunded order no longer counts as an order."""
+    from django.db.models import F
+
+    Member.objects.filter(pk=member.pk).update(
+        total_spent_fen=F("total_spent_fen") - amount_fen,
+        order_count=F("order_count") - (1 if order_fully_refunded else 0),
+    )
+    member.total_spent_fen -= amount_fen

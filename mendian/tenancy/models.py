@@ -26,6 +26,9 @@ class Merchant(TimeStamped):
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     onboarding_completed_at = models.DateTimeField(_("onboarding completed at"), null=True, blank=True)
+    checkout_registers_members = models.BooleanField(
+        _("checkout registers new phones as members"), default=False,
+        help_text=_("消费即会员: a phone given at checkout that is not a member yet becomes one."))
 
     class Meta:
         verbose_name = _("merchant")
@@ -59,6 +62,10 @@ class Store(MerchantOwned, TimeStamped):
     opening_hours = models.JSONField(_("opening hours"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    verify_member_payments = models.BooleanField(
+        _("members confirm stored-value and points payments"), default=False,
+        help_text=_("余额支付验证: the member's rotating code or a texted code is needed to pay with stored value "
+                    "or points."))
     # The secret part of the store's member sign-up link (扫码入会).
     signup_code = models.CharField(max_length=32, unique=True, default=new_signup_code, editable=False)
 

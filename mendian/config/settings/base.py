@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "mendian.loyalty",
     "mendian.wallet",
     "mendian.catalog",
+    "mendian.promotions",
+    "mendian.pos",
     "mendian.portal",
 ]
 

@@ -1,0 +1,1 @@
+"""Every write of the counter: sales (checkout), refunds, held carts, shifts."""

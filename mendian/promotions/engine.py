@@ -1,0 +1,399 @@
+"""The pricing engine: API.md's money rules as a pure function of plain data.
+
+``price_cart(cart)`` applies rules 1–5 and 7 (rule 1, the unit price, is resolved by the caller and
+passed in each line): member prices, coupons, points and payments, with every discount allocated to
+the lines by largest remainder so that lines always add up to the order and later partial refunds
+are exact. ``share_of`` and ``split_by_remaining`` are the arithmetic of rule 9 (refunds). Quote,
+checkout, refund and the counter page all use these functions; nothing else prices a cart.
+
+Coupons and promotions are inputs: the caller passes the member's coupons (``CouponIn``) and any
+time-limited price of a line (``LineIn.promo_unit_price_fen``); the engine decides which apply.
+This module imports nothing from Django's ORM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from mendian.core.errors import Conflict, InvalidInput
+from mendian.core.money import allocate, div_half_up, percent_of
+
+PAYMENT_METHODS = ("stored_value", "cash", "wechat", "alipay", "card")
+MAX_QTY = 9999
+
+
+# --- inputs ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineIn:
+    product_id: int
+    qty: int
+    unit_price_fen: int  # rule 1: the store's price if set, else the product's
+    member_price_fen: int | None = None
+    level_discount: bool = True
+    promo_unit_price_fen: int | None = None
+    category_id: int | None = None
+    group_ids: frozenset[int] = frozenset()
+    cost_fen: int | None = None
+
+
+@dataclass(frozen=True)
+class MemberIn:
+    discount_pct: int = 100  # the level's: 95 = pay 95 %
+    points_multiplier_pct: int = 100  # the level's: 150 = ×1.5
+    points_balance: int = 0
+
+
+@dataclass(frozen=True)
+class PointsRuleIn:
+    points_per_yuan: int = 1
+    redeem_points: int = 100
+    redeem_fen: int = 100
+    max_redeem_pct: int = 50
+
+
+@dataclass(frozen=True)
+class CouponIn:
+    coupon_id: int
+    template_id: int
+    kind: str  # "amount_off" or "percent_off"
+    amount_fen: int = 0
+    percent: int = 100  # percent_off: the part paid, 80 = 8折
+    max_discount_fen: int | None = None
+    min_spend_fen: int = 0
+    include_product_ids: frozenset[int] | None = None
+    exclude_product_ids: frozenset[int] = frozenset()
+    store_ids: frozenset[int] | None = None
+    stackable: bool = False
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    method: str
+    amount_fen: int
+    tendered_fen: int | None = None
+
+
+@dataclass(frozen=True)
+class CartIn:
+    store_id: int
+    lines: tuple[LineIn, ...]
+    now: datetime
+    rule: PointsRuleIn = PointsRuleIn()
+    member: MemberIn | None = None
+    coupons: tuple[CouponIn, ...] = ()  # the member's unused coupons
+    coupon_selection: str | tuple[int, ...] = ()  # "auto" or the ids the customer chose
+    points: int = 0
+    payments: tuple[PaymentIn, ...] | None = None  # None: a quote that does not pay yet
+    points_day_multiplier_pct: int = 100
+
+
+# --- outputs ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineOut:
+    product_id: int
+    qty: int
+    unit_price_fen: int
+    member_unit_price_fen: int
+    line_price_fen: int
+    member_discount_fen: int
+    coupon_discount_fen: int
+    points_discount_fen: int
+    points_used: int
+    payable_fen: int
+    points_earned: int
+    coupon_shares: tuple[tuple[int, int], ...]  # (coupon id, fen) of this line
+
+
+@dataclass(frozen=True)
+class CouponCheck:
+    coupon_id: int
+    usable: bool
+    reason: str | None  # why not: expired, not_yet_valid, not_in_store, no_eligible_products, below_min_spend
+    discount_fen: int  # what it would take alone
+    min_spend_fen: int
+    eligible_total_fen: int
+
+
+@dataclass(frozen=True)
+class PaymentOut:
+    method: str
+    amount_fen: int
+    tendered_fen: int | None
+    change_fen: int
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    store_id: int
+    lines: tuple[LineOut, ...]
+    subtotal_fen: int
+    member_discount_fen: int
+    coupon_discount_fen: int
+    coupons_applied: tuple[int, ...]
+    points_used: int
+    points_discount_fen: int
+    payable_fen: int
+    points_earned: int
+    payments: tuple[PaymentOut, ...]
+    change_fen: int
+    coupon_checks: tuple[CouponCheck, ...]
+    warnings: tuple[str, ...]
+
+    def coupon_discount_of(self, coupon_id: int) -> int:
+        return sum(fen for line in self.lines for cid, fen in line.coupon_shares if cid == coupon_id)
+
+
+# --- rule 2 ----------------------------------------------------------------------------------
+def member_unit_price(line: LineIn, member: MemberIn | None) -> int:
+    """The lowest of the unit price, a time-limited price, and for members the member price and the
+    level's discount (half-up)."""
+    candidates = [line.unit_price_fen]
+    if line.promo_unit_price_fen is not None:
+        candidates.append(line.promo_unit_price_fen)
+    if member is not None:
+        if line.member_price_fen is not None:
+            candidates.append(line.member_price_fen)
+        if line.level_discount:
+            candidates.append(percent_of(line.unit_price_fen, member.discount_pct))
+    return min(candidates)
+
+
+# --- rule 3 ----------------------------------------------------------------------------------
+def _eligible(coupon: CouponIn, lines: tuple[LineIn, ...], amounts: list[int]) -> list[int]:
+    return [i for i, line in enumerate(lines) if amounts[i] > 0
+            and (coupon.include_product_ids is None or line.product_id in coupon.include_product_ids)
+            and line.product_id not in coupon.exclude_product_ids]
+
+
+def _coupon_value(coupon: CouponIn, base_fen: int) -> int:
+    if coupon.kind == "amount_off":
+        return min(coupon.amount_fen, base_fen)
+    value = div_half_up(base_fen * (100 - coupon.percent), 100)
+    return min(value, coupon.max_discount_fen) if coupon.max_discount_fen is not None else value
+
+
+def check_coupon(coupon: CouponIn, cart: CartIn, amounts: list[int]) -> CouponCheck:
+    """Whether a coupon applies to the cart priced so far (after rule 2), and why not."""
+    eligible = _eligible(coupon, cart.lines, amounts)
+    eligible_total = sum(amounts[i] for i in eligible)
+    reason = None
+    if coupon.valid_until is not None and cart.now > coupon.valid_until:
+        reason = "expired"
+    elif coupon.valid_from is not None and cart.now < coupon.valid_from:
+        reason = "not_yet_valid"
+    elif coupon.store_ids is not None and cart.store_id not in coupon.store_ids:
+        reason = "not_in_store"
+    elif not eligible:
+        reason = "no_eligible_products"
+    elif eligible_total < coupon.min_spend_fen:
+        reason = "below_min_spend"
+    discount = 0 if reason else _coupon_value(coupon, eligible_total)
+    return CouponCheck(coupon.coupon_id, reason is None, reason, discount, coupon.min_spend_fen, eligible_total)
+
+
+def _apply_coupons(cart: CartIn, chosen: list[CouponIn], base: list[int]) -> tuple[list[int], dict[int, list[int]]]:
+    """Apply coupons in order; each takes from its eligible lines what is left after the earlier ones."""
+    amounts = list(base)
+    shares: dict[int, list[int]] = {}
+    for coupon in chosen:
+        eligible = _eligible(coupon, cart.lines, amounts)
+        value = _coupon_value(coupon, sum(amounts[i] for i in eligible)) if eligible else 0
+        parts = allocate(value, [amounts[i] for i in eligible]) if eligible else []
+        share = [0] * len(amounts)
+        for i, part in zip(eligible, parts, strict=True):
+            share[i] = part
+            amounts[i] -= part
+        shares[coupon.coupon_id] = share
+    return amounts, shares
+
+
+def _expiry(coupon: CouponIn) -> float:
+    return coupon.valid_until.timestamp() if coupon.valid_until is not None else float("inf")
+
+
+def _best_combination(cart: CartIn, usable: list[CouponIn], base: list[int]) -> list[CouponIn]:
+    """API.md rule 3 ``"auto"``: the largest total discount; on a tie, the combination expiring first.
+
+    Options are each exclusive coupon alone, and the stackable coupons together (for each template the
+    one worth most alone, the earlier expiry on a tie): linear in the number of coupons.
+    """
+    standalone = {c.coupon_id: _coupon_value(c, sum(base[i] for i in _eligible(c, cart.lines, base)))
+                  for c in usable}
+    options: list[list[CouponIn]] = [[c] for c in usable if not c.stackable]
+    per_template: dict[int, CouponIn] = {}
+    for coupon in sorted((c for c in usable if c.stackable),
+                         key=lambda c: (-standalone[c.coupon_id], _expiry(c), c.coupon_id)):
+        per_template.setdefault(coupon.template_id, coupon)
+    if per_template:
+        options.append(sorted(per_template.values(), key=lambda c: c.coupon_id))
+    best: tuple[int, float, list[CouponIn]] | None = None
+    for option in options:
+        amounts, _shares = _apply_coupons(cart, option, base)
+        total = sum(base) - sum(amounts)
+        expiry = min(_expiry(c) for c in option)
+        if total > 0 and (best is None or (total, -expiry) > (best[0], -best[1])):
+            best = (total, expiry, option)
+    return best[2] if best else []
+
+
+def _chosen_coupons(cart: CartIn, checks: dict[int, CouponCheck], base: list[int]) -> list[CouponIn]:
+    by_id = {c.coupon_id: c for c in cart.coupons}
+    if cart.coupon_selection == "auto":
+        return _best_combination(cart, [c for c in cart.coupons if checks[c.coupon_id].usable], base)
+    chosen = []
+    for coupon_id in dict.fromkeys(cart.coupon_selection):
+        coupon = by_id.get(coupon_id)
+        if coupon is None:
+            raise Conflict("coupon_unavailable", _("This coupon cannot be used (used, expired or not the member's)."),
+                           field="coupon_ids", detail={"coupon_id": coupon_id})
+        check = checks[coupon_id]
+        if not check.usable:
+            raise InvalidInput("coupon_not_applicable", _("This coupon does not apply to this order."),
+                               field="coupon_ids", detail={"coupon_id": coupon_id, "reason": check.reason,
+                                                           "min_spend_fen": check.min_spend_fen,
+                                                           "eligible_total_fen": check.eligible_total_fen})
+        chosen.append(coupon)
+    exclusive = [c for c in chosen if not c.stackable]
+    templates = [c.template_id for c in chosen if c.stackable]
+    if (exclusive and len(chosen) > 1) or len(templates) != len(set(templates)):
+        raise InvalidInput("coupons_not_combinable", _("These coupons cannot be used together."),
+                           field="coupon_ids")
+    return chosen
+
+
+# --- rule 4 ----------------------------------------------------------------------------------
+def _points_value(cart: CartIn, payable_after_coupons: int) -> int:
+    """The value of the points asked for, checked against the unit, the balance and the cap."""
+    points, rule = cart.points, cart.rule
+    if not points:
+        return 0
+    if not isinstance(points, int) or isinstance(points, bool) or points < 0:
+        raise InvalidInput("invalid_points", _("Points are a whole number, not negative."), field="points")
+    if cart.member is None:
+        raise InvalidInput("points_need_member", _("Only members can pay with points."), field="points")
+    if points % rule.redeem_points:
+        raise InvalidInput("points_not_multiple",
+                           _("Points are used in steps of %(step)s.") % {"step": rule.redeem_points},
+                           field="points", detail={"redeem_points": rule.redeem_points})
+    if points > cart.member.points_balance:
+        raise Conflict("insufficient_points", _("The member does not have enough points."), field="points",
+                       detail={"points_balance": cart.member.points_balance})
+    value = points // rule.redeem_points * rule.redeem_fen
+    if value * 100 > payable_after_coupons * rule.max_redeem_pct:
+        max_value = payable_after_coupons * rule.max_redeem_pct // 100
+        max_points = max_value // rule.redeem_fen * rule.redeem_points
+        raise InvalidInput("points_over_limit",
+                           _("Points can pay at most %(pct)s%% of this bill: up to %(max)s points.")
+                           % {"pct": rule.max_redeem_pct, "max": max_points},
+                           field="points", detail={"max_points": max_points, "max_redeem_pct": rule.max_redeem_pct})
+    return value
+
+
+# --- rule 5 ----------------------------------------------------------------------------------
+def _payments(payments: tuple[PaymentIn, ...], payable: int) -> tuple[tuple[PaymentOut, ...], int]:
+    out, change = [], 0
+    for payment in payments:
+        if payment.method not in PAYMENT_METHODS:
+            raise InvalidInput("invalid_payment_method", _("Unknown payment method."), field="payments",
+                               detail={"method": payment.method})
+        if payment.amount_fen <= 0:
+            raise InvalidInput("invalid_amount", _("Each payment is above zero."), field="payments")
+        paid_change = 0
+        if payment.tendered_fen is not None:
+            if payment.method != "cash":
+                raise InvalidInput("tendered_only_cash", _("Only cash is tendered."), field="payments")
+            if payment.tendered_fen < payment.amount_fen:
+                raise InvalidInput("tendered_too_little", _("The cash tendered is less than the cash part."),
+                                   field="payments")
+            paid_change = payment.tendered_fen - payment.amount_fen
+        change += paid_change
+        out.append(PaymentOut(payment.method, payment.amount_fen, payment.tendered_fen, paid_change))
+    if len({p.method for p in out}) != len(out):
+        raise InvalidInput("duplicate_payment_method", _("Each payment method appears once."), field="payments")
+    if sum(p.amount_fen for p in out) != payable:
+        raise InvalidInput("payment_mismatch", _("The payments must add up to exactly the amount to pay."),
+                           field="payments", detail={"payable_fen": payable,
+                                                     "paid_fen": sum(p.amount_fen for p in out)})
+    return tuple(out), change
+
+
+# --- the cart ----------------------------------------------------------------------------------
+def _check_lines(lines: tuple[LineIn, ...]) -> None:
+    if not lines:
+        raise InvalidInput("empty_cart", _("Add at least one item."), field="lines")
+    for line in lines:
+        if not isinstance(line.qty, int) or isinstance(line.qty, bool) or not 1 <= line.qty <= MAX_QTY:
+            raise InvalidInput("invalid_quantity", _("Quantities are whole numbers from 1 to 9999."), field="lines",
+                               detail={"product_id": line.product_id})
+
+
+def price_cart(cart: CartIn) -> PricedCart:
+    """Price a cart by API.md rules 2–5 and 7 (rule 1 is each line's ``unit_price_fen``)."""
+    _check_lines(cart.lines)
+    member_units = [member_unit_price(line, cart.member) for line in cart.lines]
+    base = [unit * line.qty for unit, line in zip(member_units, cart.lines, strict=True)]
+    subtotal = sum(line.unit_price_fen * line.qty for line in cart.lines)
+
+    checks = {c.coupon_id: check_coupon(c, cart, base) for c in cart.coupons}
+    chosen = _chosen_coupons(cart, checks, base) if cart.member is not None or cart.coupon_selection else []
+    amounts, coupon_shares = _apply_coupons(cart, chosen, base)
+
+    points_value = _points_value(cart, sum(amounts))
+    points_parts = allocate(points_value, amounts) if points_value else [0] * len(amounts)
+    points_used = allocate(cart.points, points_parts) if points_value else [0] * len(amounts)
+    payable_lines = [a - p for a, p in zip(amounts, points_parts, strict=True)]
+    payable = sum(payable_lines)
+
+    earned = 0
+    if cart.member is not None:
+        earned = (payable * cart.rule.points_per_yuan * cart.member.points_multiplier_pct
+                  * cart.points_day_multiplier_pct) // 1_000_000
+    earned_parts = allocate(earned, payable_lines) if earned else [0] * len(payable_lines)
+
+    payments, change = _payments(cart.payments, payable) if cart.payments is not None else ((), 0)
+    lines = tuple(
+        LineOut(
+            product_id=line.product_id, qty=line.qty, unit_price_fen=line.unit_price_fen,
+            member_unit_price_fen=member_units[i], line_price_fen=base[i],
+            member_discount_fen=line.unit_price_fen * line.qty - base[i],
+            coupon_discount_fen=sum(s[i] for s in coupon_shares.values()),
+            points_discount_fen=points_parts[i], points_used=points_used[i], payable_fen=payable_lines[i],
+            points_earned=earned_parts[i],
+            coupon_shares=tuple((cid, s[i]) for cid, s in coupon_shares.items() if s[i]),
+        )
+        for i, line in enumerate(cart.lines)
+    )
+    warnings = tuple(f"below_cost:{line.product_id}" for line, out in zip(cart.lines, lines, strict=True)
+                     if line.cost_fen is not None and out.payable_fen < line.cost_fen * line.qty)
+    return PricedCart(
+        store_id=cart.store_id, lines=lines, subtotal_fen=subtotal,
+        member_discount_fen=subtotal - sum(base), coupon_discount_fen=sum(base) - sum(amounts),
+        coupons_applied=tuple(c.coupon_id for c in chosen if any(coupon_shares[c.coupon_id])),
+        points_used=cart.points if points_value else 0, points_discount_fen=points_value, payable_fen=payable,
+        points_earned=earned, payments=payments, change_fen=change,
+        coupon_checks=tuple(checks[c.coupon_id] for c in cart.coupons), warnings=warnings,
+    )
+
+
+# --- rule 9: refunds ---------------------------------------------------------------------------
+def share_of(remaining_fen: int, remaining_qty: int, qty: int) -> int:
+    """What ``qty`` of the ``remaining_qty`` units still unrefunded take of ``remaining_fen``: all of it
+    for the last units, else their proportion half-up. Successive calls add up to the whole exactly."""
+    if not 0 < qty <= remaining_qty:
+        raise ValueError("qty out of range")
+    if qty == remaining_qty:
+        return remaining_fen
+    return div_half_up(remaining_fen * qty, remaining_qty)
+
+
+def split_by_remaining(total: int, remaining: list[int]) -> list[int]:
+    """Split a refund over what is left of each payment (or principal/bonus) by largest remainder; no
+    part exceeds what is left, and the last refund returns exactly what is left."""
+    if total > sum(remaining):
+        raise ValueError("refund larger than what is left")
+    return allocate(total, remaining) if total else [0] * len(remaining)

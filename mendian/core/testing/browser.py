@@ -25,6 +25,8 @@ def browser_page(*, locale: str = "zh-CN", mobile: bool = False) -> Iterator[obj
         page.set_default_timeout(15000)
         try:
             yield page
+            # Let the page's last requests finish before the test database is emptied under the server.
+            page.wait_for_load_state("networkidle", timeout=5000)
         finally:
             context.close()
             browser.close()

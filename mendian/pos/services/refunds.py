@@ -68,7 +68,7 @@ def order_refund(*, access: Access, order: Order, reason: str, store: Store | No
     store = store or order.store
     now = timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("member", "store").get(pk=order.pk)
+        order = Order.objects.select_for_update(of=("self",)).select_related("member", "store").get(pk=order.pk)
         order_lines = list(OrderLine.objects.filter(order=order).order_by("id"))
         wanted = _refund_quantities(order_lines, lines)
         refund = Refund.objects.create(merchant=access.merchant, order=order, store=store, staff=access.staff,

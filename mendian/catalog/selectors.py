@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import InvalidInput, NotFound
 from mendian.tenancy.access import Access
+from mendian.tenancy.models import Store
 
-from .models import Category, Product, StoreProduct
+from .models import Category, Product, StockLevel, StoreProduct
 
 
 def product_list(*, access: Access, q: str | None = None, kind: str | None = None,
@@ -69,3 +70,28 @@ def sellable_products(*, merchant_id: int, store_id: int, product_ids: set[int])
         result[product_id] = SellableProduct(product=product, unit_price_fen=price,
                                              group_ids=frozenset(g.pk for g in product.groups.all()))
     return result
+
+
+@dataclass(frozen=True)
+class StockRow:
+    store_id: int
+    product_id: int
+    name: str
+    quantity: int
+    low_stock_threshold: int | None
+    low: bool
+
+
+def stock_levels(*, access: Access, store: Store, low_only: bool = False) -> list[StockRow]:
+    """The store's tracked goods with their stock (0 when nothing was ever received)."""
+    access.require("catalog.view")
+    levels = dict(StockLevel.objects.filter(store=store).values_list("product_id", "quantity"))
+    rows = []
+    for product in Product.objects.filter(merchant=access.merchant, kind=Product.Kind.GOODS, track_stock=True,
+                                          is_active=True).order_by("name"):
+        quantity = levels.get(product.pk, 0)
+        low = product.low_stock_threshold is not None and quantity <= product.low_stock_threshold
+        if low_only and not low:
+            continue
+        rows.append(StockRow(store.pk, product.pk, product.name, quantity, product.low_stock_threshold, low))
+    return rows

@@ -63,6 +63,12 @@ def _clean(access: Access, fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("invalid_duration", _("A buffer is 0 to 1440 minutes."), field="buffer_min")
     if cleaned.get("buffer_min") is None:
         cleaned.pop("buffer_min", None)
+    for flag in ("level_discount", "all_stores", "track_stock", "is_active"):
+        if flag in cleaned and not isinstance(cleaned[flag], bool):
+            raise InvalidInput("invalid_flag", _("Enter true or false."), field=flag)
+    threshold = cleaned.get("low_stock_threshold")
+    if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0):
+        raise InvalidInput("invalid_quantity", _("Enter a whole number, not negative."), field="low_stock_threshold")
     return cleaned
 
 
@@ -74,13 +80,25 @@ def _snapshot(product: Product) -> dict[str, Any]:
     return {field: getattr(product, field) for field in FIELDS}
 
 
+def _groups(access: Access, group_ids: list[int] | None) -> list[ProductGroup] | None:
+    if group_ids is None:
+        return None
+    groups = list(ProductGroup.objects.filter(merchant=access.merchant, pk__in=set(group_ids)))
+    if len(groups) != len(set(group_ids)):
+        raise NotFound("group_not_found", _("Product group not found."), field="group_ids")
+    return groups
+
+
 def product_create(*, access: Access, name: str, price_fen: int, kind: str = Product.Kind.GOODS,
-                   **fields: Any) -> Product:
+                   group_ids: list[int] | None = None, **fields: Any) -> Product:
     access.require("catalog.manage")
     cleaned = _clean(access, {"name": name, "price_fen": price_fen, "kind": kind, **fields})
+    groups = _groups(access, group_ids)
     try:
         with transaction.atomic():
             product = Product.objects.create(merchant=access.merchant, **cleaned)
+            if groups:
+                product.groups.set(groups)
             audit_record(merchant=access.merchant, actor=access, action="product.created", target=product,
                          changes={"created": _snapshot(product)})
     except IntegrityError as exc:
@@ -88,18 +106,24 @@ def product_create(*, access: Access, name: str, price_fen: int, kind: str = Pro
     return product
 
 
-def product_update(*, access: Access, product: Product, **fields: Any) -> Product:
+def product_update(*, access: Access, product: Product, group_ids: list[int] | None = None,
+                   **fields: Any) -> Product:
     access.require("catalog.manage")
     cleaned = _clean(access, fields)
+    groups = _groups(access, group_ids)
     before = _snapshot(product)
     for field, value in cleaned.items():
         setattr(product, field, value)
     changes = diff(before, _snapshot(product))
+    if groups is not None and {g.pk for g in groups} != set(product.groups.values_list("id", flat=True)):
+        changes["group_ids"] = sorted(g.pk for g in groups)
     if not changes:
         return product
     try:
         with transaction.atomic():
             product.save()
+            if groups is not None:
+                product.groups.set(groups)
             audit_record(merchant=access.merchant, actor=access, action="product.updated", target=product,
                          changes=changes)
     except IntegrityError as exc:

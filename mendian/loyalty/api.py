@@ -58,7 +58,7 @@ def levels_create(request: HttpRequest, payload: LevelIn) -> Status:
     return Status(201, level_out(services.level_create(access=_access(request), **payload.model_dump())))
 
 
-@router.patch("/levels/{level_id}", response={200: LevelOut, **ERRORS})
+@router.patch("/levels/{int:level_id}", response={200: LevelOut, **ERRORS})
 @decorate_view(api_write)
 def levels_update(request: HttpRequest, level_id: int, payload: LevelPatch) -> dict[str, Any]:
     access = _access(request)
@@ -66,7 +66,7 @@ def levels_update(request: HttpRequest, level_id: int, payload: LevelPatch) -> d
     return level_out(services.level_update(access=access, level=level, **payload.model_dump(exclude_unset=True)))
 
 
-@router.delete("/levels/{level_id}", response={204: None, **ERRORS})
+@router.delete("/levels/{int:level_id}", response={204: None, **ERRORS})
 @decorate_view(api_write)
 def levels_delete(request: HttpRequest, level_id: int) -> Status:
     access = _access(request)
@@ -91,7 +91,7 @@ def points_entry_out(entry: PointsEntry) -> dict[str, Any]:
             "staff_id": entry.staff_id, "note": entry.note, "created_at": entry.created_at}
 
 
-@router.get("/members/{member_id}/points-ledger", response={200: page_of(LedgerEntryOut), **ERRORS})
+@router.get("/members/{int:member_id}/points-ledger", response={200: page_of(LedgerEntryOut), **ERRORS})
 def points_ledger(request: HttpRequest, member_id: int, params: Query[ListParams]):
     access = _access(request)
     member = member_selectors.member_get(access=access, member_id=member_id)
@@ -100,7 +100,7 @@ def points_ledger(request: HttpRequest, member_id: int, params: Query[ListParams
     return {"items": [points_entry_out(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/members/{member_id}/points-expiry", response={200: list[ExpiryOut], **ERRORS})
+@router.get("/members/{int:member_id}/points-expiry", response={200: list[ExpiryOut], **ERRORS})
 def points_expiry(request: HttpRequest, member_id: int, days: int = 90) -> list[dict[str, Any]]:
     """Points that expire in the next ``days`` days, by date."""
     access = _access(request)
@@ -110,7 +110,7 @@ def points_expiry(request: HttpRequest, member_id: int, days: int = 90) -> list[
             for day, points in selectors.upcoming_expiry(member=member, until=until)]
 
 
-@router.post("/members/{member_id}/points-adjustments", response={201: LedgerEntryOut, **ERRORS})
+@router.post("/members/{int:member_id}/points-adjustments", response={201: LedgerEntryOut, **ERRORS})
 @decorate_view(api_write)
 def points_adjust(request: HttpRequest, member_id: int, payload: PointsAdjustIn) -> Status:
     access = _access(request)
@@ -120,7 +120,7 @@ def points_adjust(request: HttpRequest, member_id: int, payload: PointsAdjustIn)
     return Status(201, points_entry_out(entry))
 
 
-@router.post("/members/{member_id}/level", response={200: LevelOut, **ERRORS})
+@router.post("/members/{int:member_id}/level", response={200: LevelOut, **ERRORS})
 @decorate_view(api_write)
 def member_level_set(request: HttpRequest, member_id: int, payload: LevelSetIn) -> dict[str, Any]:
     """Change the member's level by hand, with a reason."""

@@ -103,13 +103,13 @@ def members_list(request: HttpRequest, params: Query[ListParams], q: str = "", l
     return {"items": [member_out(m, access) for m in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/members/{member_id}", response={200: MemberOut, **ERRORS})
+@router.get("/members/{int:member_id}", response={200: MemberOut, **ERRORS})
 def members_get(request: HttpRequest, member_id: int) -> dict[str, Any]:
     access = _access(request)
     return member_out(load_member(access, member_id), access)
 
 
-@router.patch("/members/{member_id}", response={200: MemberOut, **ERRORS})
+@router.patch("/members/{int:member_id}", response={200: MemberOut, **ERRORS})
 @decorate_view(api_write)
 def members_update(request: HttpRequest, member_id: int, payload: MemberPatch) -> dict[str, Any]:
     access = _access(request)
@@ -118,7 +118,7 @@ def members_update(request: HttpRequest, member_id: int, payload: MemberPatch) -
     return member_out(load_member(access, member_id), access)
 
 
-@router.post("/members/{member_id}/erase", response={200: MemberOut, **ERRORS})
+@router.post("/members/{int:member_id}/erase", response={200: MemberOut, **ERRORS})
 @decorate_view(api_write)
 def members_erase(request: HttpRequest, member_id: int) -> dict[str, Any]:
     """Erase the member's personal data (PIPL). Balances and ledgers stay."""
@@ -171,7 +171,7 @@ def members_tag_bulk(request: HttpRequest, payload: BulkTagIn) -> dict[str, int]
     return {"added": services.tags_add(access=access, member_ids=payload.member_ids, tags=tags)}
 
 
-@router.delete("/members/{member_id}/tags/{tag_id}", response={204: None, **ERRORS})
+@router.delete("/members/{int:member_id}/tags/{int:tag_id}", response={204: None, **ERRORS})
 @decorate_view(api_write)
 def members_untag(request: HttpRequest, member_id: int, tag_id: int) -> Status:
     access = _access(request)
@@ -198,7 +198,7 @@ def fields_create(request: HttpRequest, payload: CustomFieldIn) -> Status:
     return Status(201, field_out(services.custom_field_save(access=_access(request), **payload.model_dump())))
 
 
-@router.put("/member-fields/{field_id}", response={200: CustomFieldOut, **ERRORS})
+@router.put("/member-fields/{int:field_id}", response={200: CustomFieldOut, **ERRORS})
 @decorate_view(api_write)
 def fields_update(request: HttpRequest, field_id: int, payload: CustomFieldIn) -> dict[str, Any]:
     access = _access(request)
@@ -230,14 +230,14 @@ def record_out(record: ProfileRecord) -> dict[str, Any]:
             "staff_id": record.staff_id, "created_at": record.created_at}
 
 
-@router.get("/members/{member_id}/records", response={200: list[RecordOut], **ERRORS})
+@router.get("/members/{int:member_id}/records", response={200: list[RecordOut], **ERRORS})
 def records_list(request: HttpRequest, member_id: int) -> list[dict[str, Any]]:
     access = _access(request)
     member = selectors.member_get(access=access, member_id=member_id)
     return [record_out(r) for r in member.records.select_related("record_type").order_by("-date", "-id")[:500]]
 
 
-@router.post("/members/{member_id}/records", response={201: RecordOut, **ERRORS})
+@router.post("/members/{int:member_id}/records", response={201: RecordOut, **ERRORS})
 @decorate_view(api_write)
 def records_create(request: HttpRequest, member_id: int, payload: RecordIn) -> Status:
     access = _access(request)

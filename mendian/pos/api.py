@@ -119,7 +119,7 @@ def orders_list(request: HttpRequest, params: Query[ListParams], store_id: int |
     return {"items": [order_out(o) for o in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/orders/{order_id}", response={200: OrderOut, **ERRORS})
+@router.get("/orders/{int:order_id}", response={200: OrderOut, **ERRORS})
 def orders_get(request: HttpRequest, order_id: int) -> dict[str, Any]:
     order = selectors.order_get(access=_access(request), order_id=order_id)
     return order_out(selectors.order_with_details(order_id=order.pk))
@@ -139,7 +139,7 @@ def refund_out(refund: Refund) -> dict[str, Any]:
     }
 
 
-@router.post("/orders/{order_id}/refund", response={200: RefundOut, **ERRORS})
+@router.post("/orders/{int:order_id}/refund", response={200: RefundOut, **ERRORS})
 @decorate_view(api_write)
 def orders_refund(request: HttpRequest, order_id: int, payload: RefundIn) -> dict[str, Any]:
     """Refund all of the order (no ``lines``) or some lines; send an ``Idempotency-Key``."""
@@ -150,7 +150,7 @@ def orders_refund(request: HttpRequest, order_id: int, payload: RefundIn) -> dic
     return refund_out(Refund.objects.select_related("order").get(pk=refund.pk))
 
 
-@router.post("/members/{member_id}/payment-code", response={204: None, **ERRORS})
+@router.post("/members/{int:member_id}/payment-code", response={204: None, **ERRORS})
 @decorate_view(api_write)
 def member_payment_code(request: HttpRequest, member_id: int) -> Status:
     """Text the member a one-time code to confirm a stored-value or points payment."""
@@ -203,7 +203,7 @@ def held_create(request: HttpRequest, payload: HeldIn) -> Status:
     return Status(201, held_out(held))
 
 
-@router.post("/held-orders/{held_id}/resume", response={200: dict, **ERRORS})
+@router.post("/held-orders/{int:held_id}/resume", response={200: dict, **ERRORS})
 @decorate_view(api_write)
 def held_resume(request: HttpRequest, held_id: int) -> dict[str, Any]:
     from .models import HeldOrder

@@ -143,7 +143,7 @@ def stores_create(request: HttpRequest, payload: StoreIn) -> Status:
     return Status(201, store_out(store))
 
 
-@router.get("/stores/{store_id}", response={200: StoreOut, **ERRORS}, tags=["stores"])
+@router.get("/stores/{int:store_id}", response={200: StoreOut, **ERRORS}, tags=["stores"])
 def stores_get(request: HttpRequest, store_id: int) -> dict[str, Any]:
     access = _access(request)
     store = selectors.store_get(access=access, store_id=store_id)
@@ -151,7 +151,7 @@ def stores_get(request: HttpRequest, store_id: int) -> dict[str, Any]:
     return store_out(store)
 
 
-@router.patch("/stores/{store_id}", response={200: StoreOut, **ERRORS}, tags=["stores"])
+@router.patch("/stores/{int:store_id}", response={200: StoreOut, **ERRORS}, tags=["stores"])
 @decorate_view(api_write)
 def stores_update(request: HttpRequest, store_id: int, payload: StorePatch) -> dict[str, Any]:
     access = _access(request)
@@ -162,7 +162,7 @@ def stores_update(request: HttpRequest, store_id: int, payload: StorePatch) -> d
     return store_out(store_update(access=access, store=store, **fields))
 
 
-@router.post("/stores/{store_id}/status", response={200: StoreOut, **ERRORS}, tags=["stores"])
+@router.post("/stores/{int:store_id}/status", response={200: StoreOut, **ERRORS}, tags=["stores"])
 @decorate_view(api_write)
 def stores_set_status(request: HttpRequest, store_id: int, payload: StoreStatusIn) -> dict[str, Any]:
     """Approve a pending store or reopen a closed one (``active``), or close it (``closed``)."""
@@ -210,7 +210,7 @@ def staff_create_endpoint(request: HttpRequest, payload: StaffIn) -> Status:
     return Status(201, staff_out(staff, access))
 
 
-@router.get("/staff/{staff_id}", response={200: StaffOut, **ERRORS}, tags=["staff"])
+@router.get("/staff/{int:staff_id}", response={200: StaffOut, **ERRORS}, tags=["staff"])
 def staff_get(request: HttpRequest, staff_id: int) -> dict[str, Any]:
     access = _access(request)
     staff = selectors.staff_get(access=access, staff_id=staff_id)
@@ -218,7 +218,7 @@ def staff_get(request: HttpRequest, staff_id: int) -> dict[str, Any]:
     return staff_out(staff, access)
 
 
-@router.patch("/staff/{staff_id}", response={200: StaffOut, **ERRORS}, tags=["staff"])
+@router.patch("/staff/{int:staff_id}", response={200: StaffOut, **ERRORS}, tags=["staff"])
 @decorate_view(api_write)
 def staff_update_endpoint(request: HttpRequest, staff_id: int, payload: StaffPatch) -> dict[str, Any]:
     access = _access(request)
@@ -229,7 +229,7 @@ def staff_update_endpoint(request: HttpRequest, staff_id: int, payload: StaffPat
     return staff_out(staff, access)
 
 
-@router.post("/staff/{staff_id}/password", response={204: None, **ERRORS}, tags=["staff"])
+@router.post("/staff/{int:staff_id}/password", response={204: None, **ERRORS}, tags=["staff"])
 @decorate_view(api_write)
 def staff_password(request: HttpRequest, staff_id: int, payload: StaffPasswordIn) -> Status:
     access = _access(request)
@@ -263,12 +263,12 @@ def roles_create(request: HttpRequest, payload: RoleIn) -> Status:
     return Status(201, role_out(role))
 
 
-@router.get("/roles/{role_id}", response={200: RoleOut, **ERRORS}, tags=["roles"])
+@router.get("/roles/{int:role_id}", response={200: RoleOut, **ERRORS}, tags=["roles"])
 def roles_get(request: HttpRequest, role_id: int) -> dict[str, Any]:
     return role_out(selectors.role_get(access=_access(request), role_id=role_id))
 
 
-@router.patch("/roles/{role_id}", response={200: RoleOut, **ERRORS}, tags=["roles"])
+@router.patch("/roles/{int:role_id}", response={200: RoleOut, **ERRORS}, tags=["roles"])
 @decorate_view(api_write)
 def roles_update(request: HttpRequest, role_id: int, payload: RolePatch) -> dict[str, Any]:
     access = _access(request)
@@ -276,7 +276,7 @@ def roles_update(request: HttpRequest, role_id: int, payload: RolePatch) -> dict
     return role_out(role_update(access=access, role=role, **payload.model_dump(exclude_unset=True)))
 
 
-@router.delete("/roles/{role_id}", response={204: None, **ERRORS}, tags=["roles"])
+@router.delete("/roles/{int:role_id}", response={204: None, **ERRORS}, tags=["roles"])
 @decorate_view(api_write)
 def roles_delete(request: HttpRequest, role_id: int) -> Status:
     access = _access(request)
@@ -309,7 +309,7 @@ def tokens_create(request: HttpRequest, payload: ApiTokenIn) -> Status:
     return Status(201, {**token_out(token), "token": raw})
 
 
-@router.post("/api-tokens/{token_id}/revoke", response={200: ApiTokenOut, **ERRORS}, tags=["tokens"])
+@router.post("/api-tokens/{int:token_id}/revoke", response={200: ApiTokenOut, **ERRORS}, tags=["tokens"])
 @decorate_view(api_write)
 def tokens_revoke(request: HttpRequest, token_id: int) -> dict[str, Any]:
     access = _access(request)

@@ -66,7 +66,7 @@ def plans_create(request: HttpRequest, payload: PlanIn) -> Status:
     return Status(201, plan_out(plan))
 
 
-@router.put("/wallet/recharge-plans/{plan_id}", response={200: PlanOut, **ERRORS})
+@router.put("/wallet/recharge-plans/{int:plan_id}", response={200: PlanOut, **ERRORS})
 @decorate_view(api_write)
 def plans_update(request: HttpRequest, plan_id: int, payload: PlanIn) -> dict[str, Any]:
     access = _access(request)
@@ -77,7 +77,7 @@ def plans_update(request: HttpRequest, plan_id: int, payload: PlanIn) -> dict[st
     return plan_out(plan)
 
 
-@router.post("/members/{member_id}/recharge", response={201: RechargeResult, **ERRORS})
+@router.post("/members/{int:member_id}/recharge", response={201: RechargeResult, **ERRORS})
 @decorate_view(api_write)
 def member_recharge(request: HttpRequest, member_id: int, payload: RechargeIn) -> Status:
     access = _access(request)
@@ -100,7 +100,7 @@ def wallet_entry_out(entry: WalletEntry) -> dict[str, Any]:
             "staff_id": entry.staff_id, "note": entry.note, "created_at": entry.created_at}
 
 
-@router.get("/members/{member_id}/wallet-ledger", response={200: page_of(WalletEntryOut), **ERRORS})
+@router.get("/members/{int:member_id}/wallet-ledger", response={200: page_of(WalletEntryOut), **ERRORS})
 def wallet_ledger(request: HttpRequest, member_id: int, params: Query[ListParams]):
     access = _access(request)
     member = member_selectors.member_get(access=access, member_id=member_id)
@@ -113,7 +113,7 @@ def recharge_out(recharge: Recharge) -> dict[str, Any]:
     return {name: getattr(recharge, name) for name in RechargeOut.model_fields} | {"id": recharge.pk}
 
 
-@router.get("/members/{member_id}/recharges", response={200: page_of(RechargeOut), **ERRORS})
+@router.get("/members/{int:member_id}/recharges", response={200: page_of(RechargeOut), **ERRORS})
 def member_recharges(request: HttpRequest, member_id: int, params: Query[ListParams]):
     access = _access(request)
     member = member_selectors.member_get(access=access, member_id=member_id)
@@ -122,7 +122,7 @@ def member_recharges(request: HttpRequest, member_id: int, params: Query[ListPar
     return {"items": [recharge_out(r) for r in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("/recharges/{recharge_id}/refund", response={200: RechargeRefundOut, **ERRORS})
+@router.post("/recharges/{int:recharge_id}/refund", response={200: RechargeRefundOut, **ERRORS})
 @decorate_view(api_write)
 def recharge_refund(request: HttpRequest, recharge_id: int, payload: RechargeRefundIn) -> dict[str, Any]:
     """Refund what is left of a recharge's principal; the matching bonus is forfeited."""

@@ -15,3 +15,9 @@ def yuan(fen: int | None) -> str:
 @register.filter
 def masked(phone: str | None) -> str:
     return mask_phone(phone)
+
+
+@register.filter
+def plain_yuan(fen: int | None) -> str:
+    """``{{ 1250|plain_yuan }}`` → ``12.50`` (for form fields)."""
+    return "" if fen is None else format_fen(int(fen), symbol=False).replace(",", "")

@@ -6,10 +6,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mendian.core.generation import SettingsManager, settings_m2m, settings_model
 from mendian.core.models import MerchantOwned, TimeStamped
 
 
+@settings_model("merchant_id")
 class Category(MerchantOwned, TimeStamped):
+
+    objects = SettingsManager()
     name = models.CharField(_("name"), max_length=60)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -22,8 +26,11 @@ class Category(MerchantOwned, TimeStamped):
         return self.name
 
 
+@settings_model("merchant_id")
 class ProductGroup(MerchantOwned, TimeStamped):
     """A named set of products across categories (e.g. 新品, 不参与折扣), used by coupon scopes."""
+
+    objects = SettingsManager()
 
     name = models.CharField(_("name"), max_length=60)
 
@@ -36,8 +43,11 @@ class ProductGroup(MerchantOwned, TimeStamped):
         return self.name
 
 
+@settings_model("merchant_id")
 class Product(MerchantOwned, TimeStamped):
     """A product (商品) or service (服务), created at HQ."""
+
+    objects = SettingsManager()
 
     class Kind(models.TextChoices):
         GOODS = "goods", _("Goods")
@@ -80,8 +90,11 @@ class Product(MerchantOwned, TimeStamped):
         return self.name
 
 
+@settings_model("merchant_id")
 class StoreProduct(MerchantOwned, TimeStamped):
     """A product linked to a store (门店关联): its store price and whether the store sells it."""
+
+    objects = SettingsManager()
 
     store = models.ForeignKey("tenancy.Store", on_delete=models.CASCADE, related_name="+", db_index=False)
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="store_links")
@@ -145,3 +158,6 @@ class StockEntry(MerchantOwned):
 
     def __str__(self) -> str:
         return f"{self.delta:+d} {self.product_id}@{self.store_id}"
+
+
+settings_m2m(Product.groups.through, lambda row: row.merchant_id)

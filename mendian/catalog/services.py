@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.db import guarded_add
 from mendian.core.errors import Conflict, InvalidInput, NotFound
 from mendian.core.validation import required_text
 from mendian.tenancy.access import Access
@@ -206,20 +205,31 @@ def stock_change(*, merchant: Merchant, store: Store, product: Product, delta: i
     """The one place stock changes (inside the caller's transaction); 409 when it would go below zero."""
     if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > 10**9:
         raise InvalidInput("invalid_quantity", _("Quantities are whole numbers other than zero."), field="quantity")
-    level = StockLevel.objects.filter(store=store, product=product).first()
-    if level is None:
+    updated = _stock_add(store=store, product=product, delta=delta)
+    if updated is None and delta > 0:
         try:
             with transaction.atomic():
-                level = StockLevel.objects.create(merchant=merchant, store=store, product=product)
+                StockLevel.objects.create(merchant=merchant, store=store, product=product)
         except IntegrityError:
-            level = StockLevel.objects.get(store=store, product=product)
-    updated = guarded_add(StockLevel, level.pk, {"quantity": delta}, not_below_zero=("quantity",))
+            pass  # created meanwhile by another sale or receipt
+        updated = _stock_add(store=store, product=product, delta=delta)
     if updated is None:
+        quantity = StockLevel.objects.filter(store=store, product=product).values_list("quantity", flat=True).first()
         raise Conflict("insufficient_stock", _("Not enough %(product)s in stock.") % {"product": product.name},
-                       detail={"product_id": product.pk, "quantity": level.quantity})
-    return StockEntry.objects.create(merchant=merchant, level=level, store=store, product=product, delta=delta,
-                                     quantity_after=updated["quantity"], reason=reason, ref_type=ref_type,
+                       detail={"product_id": product.pk, "quantity": quantity or 0})
+    level_id, quantity_after = updated
+    return StockEntry.objects.create(merchant=merchant, level_id=level_id, store=store, product=product, delta=delta,
+                                     quantity_after=quantity_after, reason=reason, ref_type=ref_type,
                                      ref_id=ref_id, note=note[:200], staff=staff, created_at=when or timezone.now())
+
+
+def _stock_add(*, store: Store, product: Product, delta: int) -> tuple[int, int] | None:
+    """(level id, new quantity), or None when there is no level yet or it would go below zero."""
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET quantity = quantity + %s WHERE store_id = %s AND product_id = %s "
+                       f"AND quantity + %s >= 0 RETURNING id, quantity", [delta, store.pk, product.pk, delta])
+        return cursor.fetchone()
 
 
 def stock_receive(*, access: Access, store: Store, product: Product, quantity: int, note: str = "",

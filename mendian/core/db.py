@@ -1,32 +1,47 @@
-"""Guarded balance updates in one statement, on SQLite and PostgreSQL alike.
-
-``UPDATE … SET balance = balance + %s WHERE id = %s AND balance + %s >= 0 RETURNING balance``: the
-guard lives in the ``WHERE``, so concurrent requests never lose an update or go below zero, and the
-new values come back without a second query (ARCHITECTURE.md rule 2).
-"""
+"""Hand-written reads the ORM cannot express in one statement, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
-def guarded_add(model: type[Model], pk: int, deltas: Mapping[str, int],
-                not_below_zero: tuple[str, ...] = ()) -> dict[str, int] | None:
-    """Add ``deltas`` to the row's columns; None (nothing changed) when a guarded column would go below zero."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = {name: connection.ops.quote_name(model._meta.get_field(name).column) for name in deltas}
-    assignments = ", ".join(f"{columns[name]} = {columns[name]} + %s" for name in deltas)
-    guards = "".join(f" AND {columns[name]} + %s >= 0" for name in not_below_zero)
-    returning = ", ".join(columns[name] for name in deltas)
-    pk_column = connection.ops.quote_name(model._meta.pk.column)
-    sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s{guards} RETURNING {returning}"
-    params = [*deltas.values(), pk, *(deltas[name] for name in not_below_zero)]
+def fetch_joined(models: Sequence[tuple[type[Model], str]], tail: str, params: Sequence[object], *,
+                 lock: bool = False) -> list[tuple[Model, ...]]:
+    """Rows of several models read by one hand-written join: ``tail`` is the ``FROM … WHERE …`` using the
+    given aliases. Values pass through the same converters as the ORM's. ``lock`` adds ``FOR UPDATE``
+    (every joined row locked) where the database has it; SQLite serialises writers anyway."""
+    quote = connection.ops.quote_name
+    layout = []
+    columns = []
+    for model, alias in models:
+        fields = model._meta.concrete_fields
+        layout.append((model, fields))
+        columns += [f"{alias}.{quote(field.column)}" for field in fields]
+    sql = f"SELECT {', '.join(columns)} {tail}"
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip(deltas, row, strict=True))
+        rows = cursor.fetchall()
+    converters = [[_converters(field) for field in fields] for _model, fields in layout]
+    result = []
+    for row in rows:
+        instances = []
+        offset = 0
+        for (model, fields), field_converters in zip(layout, converters, strict=True):
+            values = list(row[offset:offset + len(fields)])
+            for index, (column, chain) in enumerate(field_converters):
+                for convert in chain:
+                    values[index] = convert(values[index], column, connection)
+            instances.append(model.from_db(connection.alias, [f.attname for f in fields], values))
+            offset += len(fields)
+        result.append(tuple(instances))
+    return result
+
+
+def _converters(field: Field) -> tuple[object, list]:
+    column = field.get_col(field.model._meta.db_table)
+    return column, [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]

@@ -122,16 +122,10 @@ def _run_and_store(
     *args: Any,
     **kwargs: Any,
 ) -> HttpResponse:
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                response = run(request, *args, **kwargs)
-                if response.status_code >= 400:
-                    raise _Rollback(response)
-        except _Rollback as rollback:
-            response = rollback.response
-        if response.status_code in _NOT_STORED or response.status_code >= 500:
-            return response
+    """A success is stored in the write's own transaction; a refusal after that transaction was rolled
+    back (so the same key gets the same refusal). A concurrent twin fails on the unique key and replays."""
+
+    def store(response: HttpResponse) -> None:
         IdempotencyRecord.objects.create(
             merchant_id=merchant_id,
             key=key,
@@ -142,7 +136,21 @@ def _run_and_store(
             response_body=response.content,
             content_type=response.get("Content-Type", "application/json"),
         )
+
+    try:
+        with transaction.atomic():
+            response = run(request, *args, **kwargs)
+            if response.status_code >= 400:
+                raise _Rollback(response)
+            store(response)
+            return response
+    except _Rollback as rollback:
+        response = rollback.response
+    if response.status_code in _NOT_STORED or response.status_code >= 500:
         return response
+    with transaction.atomic():
+        store(response)
+    return response
 
 
 def claim_form_key(*, merchant_id: int, key: str, path: str) -> bool:

@@ -1,4 +1,4 @@
-"""Levels (会员等级), the points rule and the points ledger (积分明细) with expiring lots."""
+"""Levels (会员等级), the points rule and the points ledger (积分明细); balances kept in expiring lots."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mendian.core.generation import SettingsManager, settings_model
 from mendian.core.models import MerchantOwned, TimeStamped, ledger_merchant
 
 
+@settings_model("merchant_id")
 class Level(MerchantOwned, TimeStamped):
+
+    objects = SettingsManager()
     class UpgradeBy(models.TextChoices):
         SPEND = "spend", _("Total spend")
         RECHARGE = "recharge", _("Total recharge")
@@ -39,8 +43,11 @@ class Level(MerchantOwned, TimeStamped):
         return self.name
 
 
+@settings_model("merchant_id")
 class PointsRule(MerchantOwned, TimeStamped):
     """How points are earned and redeemed (积分规则); one per merchant."""
+
+    objects = SettingsManager()
 
     points_per_yuan = models.PositiveIntegerField(_("points per yuan"), default=1)
     redeem_points = models.PositiveIntegerField(_("points per redeem unit"), default=100)
@@ -60,7 +67,12 @@ class PointsRule(MerchantOwned, TimeStamped):
 
 
 class LoyaltyAccount(MerchantOwned):
-    """A member's level and points balance. The balance changes only with a ``PointsEntry``."""
+    """A member's level and points balance. The balance changes only with a ``PointsEntry``.
+
+    ``lots`` holds the balance by expiry date, soonest first and never-expiring last:
+    ``[["2027-06-30", 120], [null, 40]]``; spending takes from the front. ``next_expiry_on`` is the first
+    date there, for the daily expiry run. Writers hold the row lock while they change them.
+    """
 
     merchant = ledger_merchant()
 
@@ -71,10 +83,16 @@ class LoyaltyAccount(MerchantOwned):
     points = models.BigIntegerField(default=0)
     # Lifetime points earned (net of reversals): the figure of levels that upgrade by points.
     points_earned_total = models.BigIntegerField(default=0)
+    lots = models.JSONField(default=list)
+    next_expiry_on = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(points__gte=0), name="loyalty_points_not_negative")]
-        indexes = [models.Index(fields=["merchant", "level"], name="loyalty_merchant_level")]
+        indexes = [
+            models.Index(fields=["merchant", "level"], name="loyalty_merchant_level"),
+            models.Index(fields=["merchant", "next_expiry_on"], name="loyalty_next_expiry",
+                         condition=Q(next_expiry_on__isnull=False)),
+        ]
 
 
 class PointsEntry(MerchantOwned):
@@ -106,6 +124,8 @@ class PointsEntry(MerchantOwned):
                               db_index=False, db_constraint=False)
     # Natural key of the operation (e.g. "birthday:2026", an API Idempotency-Key): at most once.
     operation_key = models.CharField(max_length=120, null=True, blank=True)
+    # How the entry moved the account's lots: ``[[expiry date or null, points], …]`` adding up to ``delta``.
+    lots = models.JSONField(default=list)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -118,39 +138,3 @@ class PointsEntry(MerchantOwned):
             models.UniqueConstraint(fields=["merchant", "operation_key"], condition=Q(operation_key__isnull=False),
                                     name="points_entry_operation"),
         ]
-
-
-class PointsLot(MerchantOwned):
-    """Points that arrived together and expire together; spending takes the oldest lots first."""
-
-    merchant = ledger_merchant()
-
-    account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="lots")
-    entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="lot")
-    points = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return f"{self.points} ({self.remaining} left)"
-    remaining = models.BigIntegerField()
-    earned_on = models.DateField()
-    expires_on = models.DateField(null=True, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["account", "expires_on", "id"], name="points_lot_fifo",
-                         condition=Q(remaining__gt=0)),
-            models.Index(fields=["merchant", "expires_on"], name="points_lot_expiry"),
-        ]
-        constraints = [models.CheckConstraint(condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("points")),
-                                              name="points_lot_remaining_range")]
-
-
-class PointsLotUse(models.Model):
-    """How much of a lot a spending entry took (so a refund can put it back where it came from)."""
-
-    lot = models.ForeignKey(PointsLot, on_delete=models.PROTECT, related_name="uses")
-    entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="lot_uses")
-    points = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return f"lot {self.lot_id} −{self.points}"

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import NotFound
 from mendian.members.models import Member
 from mendian.tenancy.access import Access
 
-from .models import Level, PointsEntry, PointsLot
+from .models import Level, LoyaltyAccount, PointsEntry
 
 
 def level_list(*, access: Access) -> QuerySet[Level]:
@@ -29,7 +29,6 @@ def points_entries(*, merchant_id: int, member: Member) -> QuerySet[PointsEntry]
 
 def upcoming_expiry(*, member: Member, until: date) -> list[tuple[date, int]]:
     """Points that will expire, by date, up to ``until`` (shown ahead on the member page)."""
-    rows = (PointsLot.objects.filter(account__member=member, remaining__gt=0, expires_on__isnull=False,
-                                     expires_on__lte=until)
-            .values("expires_on").annotate(points=Sum("remaining")).order_by("expires_on"))
-    return [(row["expires_on"], row["points"]) for row in rows]
+    lots = LoyaltyAccount.objects.filter(member=member).values_list("lots", flat=True).first() or []
+    return [(date.fromisoformat(key), points) for key, points in lots
+            if key is not None and date.fromisoformat(key) <= until]

@@ -11,7 +11,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.db import guarded_add
 from mendian.core.errors import Conflict, InvalidInput
 from mendian.core.time import local_date
 from mendian.core.validation import required_text
@@ -22,7 +21,7 @@ from mendian.tenancy.models import Merchant, Staff, Store
 from mendian.tenancy.services.audit import audit_record
 
 from .errors import InsufficientPoints
-from .models import Level, LoyaltyAccount, PointsEntry, PointsLot, PointsLotUse, PointsRule
+from .models import Level, LoyaltyAccount, PointsEntry, PointsRule
 
 MAX_POINTS_CHANGE = 10**9
 
@@ -32,10 +31,11 @@ RULE_FIELDS = ("points_per_yuan", "redeem_points", "redeem_fen", "max_redeem_pct
                "register_points", "birthday_points")
 
 
-def points_rule_get(*, merchant: Merchant) -> PointsRule:
+def points_rule_get(*, merchant: Merchant | None = None, merchant_id: int | None = None) -> PointsRule:
     """The merchant's rule; merchants that never set one earn 1 point per yuan and redeem 100 points for ¥1."""
-    rule = PointsRule.objects.filter(merchant=merchant).first()
-    return rule or PointsRule(merchant=merchant)
+    merchant_id = merchant.pk if merchant is not None else merchant_id
+    rule = PointsRule.objects.filter(merchant_id=merchant_id).first()
+    return rule or PointsRule(merchant_id=merchant_id)
 
 
 def points_rule_set(*, access: Access, **fields: Any) -> PointsRule:
@@ -154,33 +154,45 @@ class Figures:
         return {"spend": self.spend_fen, "recharge": self.recharge_fen, "points": self.points_earned}[upgrade_by]
 
 
-def level_upgrade(*, member: Member, account: LoyaltyAccount | None = None) -> Level | None:
-    """Raise the member to the highest level whose threshold their figure now reaches (never down).
-
-    Called by checkout, refunds and recharge after they changed the member's figures. Returns the new
-    level when it changed, else None.
-    """
-    from mendian.wallet.selectors import recharged_total_fen
-
-    account = account or LoyaltyAccount.objects.get(member=member)
-    current_rank = -1
-    levels = list(Level.objects.filter(merchant_id=member.merchant_id).order_by("-rank"))
-    if account.level_id is not None:
-        current_rank = next((lv.rank for lv in levels if lv.pk == account.level_id), -1)
-    figures = Figures(spend_fen=member.total_spent_fen, recharge_fen=recharged_total_fen(member=member),
-                      points_earned=account.points_earned_total)
-    for level in levels:
+def level_reached(*, account: LoyaltyAccount, levels: list[Level], figures: Figures) -> Level | None:
+    """The highest level above the account's that ``figures`` reach (levels never go down), or None."""
+    current_rank = next((lv.rank for lv in levels if lv.pk == account.level_id), -1)
+    for level in sorted(levels, key=lambda lv: -lv.rank):
         if level.rank <= current_rank:
             return None
         if figures.of(level.upgrade_by) >= level.threshold:
-            now = timezone.now()
-            LoyaltyAccount.objects.filter(pk=account.pk).update(level=level, level_changed_at=now)
-            account.level, account.level_changed_at = level, now
-            audit_record(merchant=member.merchant, action="level.changed", target=member,
-                         changes={"level": [current_rank if current_rank >= 0 else None, level.name],
-                                  "reason": "upgrade"})
             return level
     return None
+
+
+def level_change_audit(*, member: Member, old: Level | None, new: Level) -> None:
+    audit_record(merchant=member.merchant, action="level.changed", target=member,
+                 changes={"level": [old.name if old else None, new.name], "reason": "upgrade"})
+
+
+def level_upgrade(*, member: Member, account: LoyaltyAccount, recharged_total_fen: int | None = None,
+                  levels: list[Level] | None = None) -> Level | None:
+    """Raise the member to the highest level whose threshold their figure now reaches (never down).
+
+    Called by refunds and recharge after they changed the member's figures (checkout folds the same
+    rule into its one update of the account). Returns the new level when it changed, else None.
+    """
+    from mendian.wallet.selectors import recharged_total_fen as recharged_total
+
+    levels = levels if levels is not None else list(Level.objects.filter(merchant_id=member.merchant_id))
+    figures = Figures(spend_fen=member.total_spent_fen,
+                      recharge_fen=recharged_total(member=member) if recharged_total_fen is None
+                      else recharged_total_fen,
+                      points_earned=account.points_earned_total)
+    level = level_reached(account=account, levels=levels, figures=figures)
+    if level is None:
+        return None
+    old = next((lv for lv in levels if lv.pk == account.level_id), None)
+    now = timezone.now()
+    LoyaltyAccount.objects.filter(pk=account.pk).update(level=level, level_changed_at=now)
+    account.level, account.level_changed_at = level, now
+    level_change_audit(member=member, old=old, new=level)
+    return level
 
 
 def level_set(*, access: Access, member: Member, level: Level, reason: str) -> LoyaltyAccount:
@@ -212,80 +224,127 @@ def loyalty_enroll(*, member: Member, store: Store, staff: Staff | None = None,
     return account
 
 
-def _expiry(merchant: Merchant, earned_on: date, rule: PointsRule | None) -> date | None:
-    rule = rule or points_rule_get(merchant=merchant)
+def expiry_for(rule: PointsRule, earned_on: date) -> date | None:
     return earned_on + timedelta(days=rule.expire_after_days) if rule.expire_after_days else None
 
 
-def points_change(
-    *,
-    account: LoyaltyAccount,
-    member: Member,
-    delta: int,
-    reason: str,
-    store: Store | None = None,
-    staff: Staff | None = None,
-    ref_type: str = "",
-    ref_id: int | None = None,
-    note: str = "",
-    operation_key: str | None = None,
-    when: datetime | None = None,
-    rule: PointsRule | None = None,
-    counts_as_earned: bool | None = None,
-) -> PointsEntry:
-    """The one place points change: guarded balance update, ledger entry, lots (FIFO on the way out).
-
-    Raises ``InsufficientPoints`` (and changes nothing) when the balance would go below zero. Must run
-    inside the caller's transaction.
-    """
-    if not isinstance(delta, int) or delta == 0 or abs(delta) > MAX_POINTS_CHANGE:
-        raise InvalidInput("invalid_points", _("Points change by a whole number other than zero."), field="points")
-    when = when or timezone.now()
-    if counts_as_earned is None:
-        counts_as_earned = reason == PointsEntry.Reason.EARN
-    deltas = {"points": delta}
-    if counts_as_earned:
-        deltas["points_earned_total"] = delta
-    updated = guarded_add(LoyaltyAccount, account.pk, deltas, not_below_zero=("points",))
-    if updated is None:
-        raise InsufficientPoints(detail={"points": delta})
-    account.points = updated["points"]
-    entry = PointsEntry.objects.create(
-        merchant_id=account.merchant_id, account=account, member=member, delta=delta,
-        balance_after=updated["points"], reason=reason, ref_type=ref_type, ref_id=ref_id, note=note[:200],
-        store=store, staff=staff, operation_key=operation_key, created_at=when,
-    )
-    if delta > 0:
-        merchant = member.merchant
-        earned_on = local_date(when, merchant.timezone)
-        PointsLot.objects.create(merchant_id=account.merchant_id, account=account, entry=entry, points=delta,
-                                 remaining=delta, earned_on=earned_on,
-                                 expires_on=_expiry(merchant, earned_on, rule))
-    else:
-        _consume_lots(account=account, entry=entry, points=-delta)
-    return entry
+def _lot_order(lot: list) -> tuple[bool, str]:
+    return lot[0] is None, lot[0] or ""
 
 
-def _consume_lots(*, account: LoyaltyAccount, entry: PointsEntry, points: int) -> None:
-    """Take ``points`` from the account's lots, those expiring first first (never-expiring last)."""
-    lots = list(
-        PointsLot.objects.select_for_update()
-        .filter(account=account, remaining__gt=0)
-        .order_by(F("expires_on").asc(nulls_last=True), "id")
-    )
-    uses = []
-    left = points
-    for lot in lots:
-        if left == 0:
+def lots_add(lots: list[list], expires_on: date | None, points: int) -> tuple[list[list], list[list]]:
+    """``points`` into the lot of their expiry date; returns the new lots and the movement."""
+    key = expires_on.isoformat() if expires_on else None
+    result = [list(lot) for lot in lots]
+    for lot in result:
+        if lot[0] == key:
+            lot[1] += points
             break
-        take = min(lot.remaining, left)
-        PointsLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - take)
-        uses.append(PointsLotUse(lot=lot, entry=entry, points=take))
-        left -= take
+    else:
+        result.append([key, points])
+        result.sort(key=_lot_order)
+    return result, [[key, points]]
+
+
+def lots_take(lots: list[list], points: int) -> tuple[list[list], list[list]]:
+    """``points`` out, soonest-expiring first; returns the new lots and the movement (negative)."""
+    result, moved, left = [], [], points
+    for key, remaining in lots:
+        take = min(remaining, left)
+        if take:
+            moved.append([key, -take])
+            left -= take
+        if remaining - take:
+            result.append([key, remaining - take])
     if left:
-        # The balance guard passed, so the lots must cover it; anything else is a broken ledger.
-        raise RuntimeError(f"points lots of account {account.pk} are short by {left}")
-    PointsLotUse.objects.bulk_create(uses)
+        # The balance covered it, so the lots must; anything else is a broken ledger.
+        raise RuntimeError(f"points lots {lots} are short by {left}")
+    return result, moved
+
+
+def _next_expiry(lots: list[list]) -> date | None:
+    return date.fromisoformat(lots[0][0]) if lots and lots[0][0] else None
+
+
+@dataclass(frozen=True)
+class PointsMove:
+    """One change of points for ``points_post``: an entry of the ledger."""
+
+    delta: int
+    reason: str
+    ref_type: str = ""
+    ref_id: int | None = None
+    note: str = ""
+    operation_key: str | None = None
+    counts_as_earned: bool | None = None  # default: earned when the reason is "earn"
+    lots: tuple[tuple[str | None, int], ...] | None = None  # exact lots (expiry run), else by the rule
+
+
+def points_post(*, account: LoyaltyAccount, member: Member, moves: list[PointsMove], store: Store | None = None,
+                staff: Staff | None = None, when: datetime | None = None, rule: PointsRule | None = None,
+                merchant: Merchant | None = None, level: Level | None = None) -> list[PointsEntry]:
+    """The one place points change: on an account the caller holds locked, apply ``moves`` in order
+    (points in go to the lot of their expiry, points out leave the soonest-expiring lots first), write
+    the account once (and its new ``level`` when given) and the entries in one insert.
+
+    Raises ``InsufficientPoints`` (and changes nothing) when the balance would go below zero.
+    """
+    when = when or timezone.now()
+    points, earned_total, lots = account.points, account.points_earned_total, account.lots
+    entries = []
+    for move in moves:
+        delta = move.delta
+        if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > MAX_POINTS_CHANGE:
+            raise InvalidInput("invalid_points", _("Points change by a whole number other than zero."),
+                               field="points")
+        if points + delta < 0:
+            raise InsufficientPoints(detail={"points": delta, "balance": points})
+        if move.lots is not None:
+            lots, moved = _lots_exact(lots, move.lots)
+        elif delta > 0:
+            merchant = merchant or member.merchant
+            rule = rule or points_rule_get(merchant=merchant)
+            lots, moved = lots_add(lots, expiry_for(rule, local_date(when, merchant.timezone)), delta)
+        else:
+            lots, moved = lots_take(lots, -delta)
+        points += delta
+        if move.counts_as_earned if move.counts_as_earned is not None else move.reason == PointsEntry.Reason.EARN:
+            earned_total += delta
+        entries.append(PointsEntry(
+            merchant_id=account.merchant_id, account=account, member=member, delta=delta, balance_after=points,
+            reason=move.reason, ref_type=move.ref_type, ref_id=move.ref_id, note=move.note[:200], store=store,
+            staff=staff, operation_key=move.operation_key, lots=moved, created_at=when,
+        ))
+    changes: dict[str, Any] = {"points": points, "points_earned_total": earned_total, "lots": lots,
+                               "next_expiry_on": _next_expiry(lots)}
+    if level is not None:
+        changes.update(level=level, level_changed_at=when)
+    if LoyaltyAccount.objects.filter(pk=account.pk, points=account.points).update(**changes) != 1:
+        raise RuntimeError(f"points account {account.pk} changed under an unlocked writer")
+    for name, value in changes.items():
+        setattr(account, name, value)
+    return PointsEntry.objects.bulk_create(entries) if entries else []
+
+
+def _lots_exact(lots: list[list], moved: tuple[tuple[str | None, int], ...]) -> tuple[list[list], list[list]]:
+    result = {key: remaining for key, remaining in lots}
+    for key, points in moved:
+        result[key] = result.get(key, 0) + points
+        if result[key] < 0:
+            raise RuntimeError(f"lot {key} would go below zero")
+    ordered = sorted(([key, n] for key, n in result.items() if n), key=_lot_order)
+    return ordered, [list(m) for m in moved]
+
+
+def points_change(*, account: LoyaltyAccount, member: Member, delta: int, reason: str, store: Store | None = None,
+                  staff: Staff | None = None, ref_type: str = "", ref_id: int | None = None, note: str = "",
+                  operation_key: str | None = None, when: datetime | None = None, rule: PointsRule | None = None,
+                  counts_as_earned: bool | None = None) -> PointsEntry:
+    """One change of points (``points_post`` with one move), on an account the caller holds locked."""
+    move = PointsMove(delta=delta, reason=reason, ref_type=ref_type, ref_id=ref_id, note=note,
+                      operation_key=operation_key, counts_as_earned=counts_as_earned)
+    return points_post(account=account, member=member, moves=[move], store=store, staff=staff, when=when,
+                       rule=rule)[0]
 
 
 def points_adjust(*, access: Access, member: Member, delta: int, note: str,
@@ -305,28 +364,20 @@ def points_adjust(*, access: Access, member: Member, delta: int, note: str,
 
 
 def points_expire_due(*, merchant: Merchant, today: date) -> int:
-    """Expire what is left of every lot whose date has passed (daily task). Returns the points expired."""
+    """Expire the lots whose date has passed (daily task), one entry per account. Returns the points expired."""
     expired_total = 0
-    lots = list(PointsLot.objects.filter(merchant=merchant, remaining__gt=0, expires_on__lt=today)
-                .values_list("id", "account_id"))
-    for lot_id, account_id in lots:
+    due = list(LoyaltyAccount.objects.filter(merchant=merchant, next_expiry_on__lt=today).values_list("id", flat=True))
+    for account_id in due:
         with transaction.atomic():
-            # The account first, then its lots: the same order as spending, so the two never deadlock.
             account = LoyaltyAccount.objects.select_for_update(of=("self",)).select_related("member").get(pk=account_id)
-            lot = PointsLot.objects.select_for_update().get(pk=lot_id)
-            if lot.remaining <= 0:
+            gone = [(key, -remaining) for key, remaining in account.lots
+                    if key is not None and date.fromisoformat(key) < today]
+            amount = -sum(points for _key, points in gone)
+            if not amount:
                 continue
-            amount = lot.remaining
-            updated = guarded_add(LoyaltyAccount, account.pk, {"points": -amount}, not_below_zero=("points",))
-            if updated is None:
-                raise RuntimeError(f"account {account.pk} holds less than its lots")
-            entry = PointsEntry.objects.create(
-                merchant=merchant, account=account, member=account.member, delta=-amount,
-                balance_after=updated["points"], reason=PointsEntry.Reason.EXPIRE, ref_type="lot", ref_id=lot.pk,
-                operation_key=f"expire:{lot.pk}", created_at=timezone.now(),
-            )
-            PointsLot.objects.filter(pk=lot.pk).update(remaining=0)
-            PointsLotUse.objects.create(lot=lot, entry=entry, points=amount)
+            points_post(account=account, member=account.member, merchant=merchant, moves=[PointsMove(
+                delta=-amount, reason=PointsEntry.Reason.EXPIRE, ref_type="expiry",
+                operation_key=f"expire:{account.pk}:{today.isoformat()}", lots=tuple(gone))])
             expired_total += amount
     return expired_total
 

@@ -38,10 +38,10 @@ def _access(request: HttpRequest) -> Access:
 
 def _sale(access: Access, payload: OrderIn) -> SaleRequest:
     store = tenancy_selectors.store_get(access=access, store_id=payload.store_id)
-    member = member_selectors.member_get(access=access, member_id=payload.member_id) if payload.member_id else None
     coupon_ids = payload.coupon_ids
     return SaleRequest(
-        store=store, member=member, new_member_phone=payload.member_phone if member is None else None,
+        store=store, member_id=payload.member_id,
+        new_member_phone=payload.member_phone if payload.member_id is None else None,
         lines=tuple(CartLineRequest(line.product_id, line.qty) for line in payload.lines),
         coupon_selection="auto" if coupon_ids == "auto" else tuple(coupon_ids or ()),
         points=payload.points,
@@ -53,7 +53,7 @@ def _sale(access: Access, payload: OrderIn) -> SaleRequest:
 
 def quote_out(priced: PricedCart, sale: SaleRequest, names: dict[int, str]) -> dict[str, Any]:
     return {
-        "store_id": sale.store.pk, "member_id": sale.member.pk if sale.member else None,
+        "store_id": sale.store.pk, "member_id": sale.wanted_member_id,
         "lines": [{**line.__dict__, "name": names.get(line.product_id, "")} for line in priced.lines],
         "subtotal_fen": priced.subtotal_fen, "member_discount_fen": priced.member_discount_fen,
         "coupon_discount_fen": priced.coupon_discount_fen, "points_used": priced.points_used,
@@ -92,11 +92,7 @@ def orders_quote(request: HttpRequest, payload: OrderIn) -> dict[str, Any]:
     """Price a cart by API.md's money rules; changes nothing."""
     access = _access(request)
     sale = _sale(access, payload)
-    priced = sale_quote(access=access, request=sale)
-    from mendian.catalog.models import Product
-
-    names = dict(Product.objects.filter(merchant=access.merchant, pk__in=[line.product_id for line in priced.lines])
-                 .values_list("id", "name"))
+    priced, names = sale_quote(access=access, request=sale)
     return quote_out(priced, sale, names)
 
 
@@ -105,8 +101,7 @@ def orders_quote(request: HttpRequest, payload: OrderIn) -> dict[str, Any]:
 def orders_create(request: HttpRequest, payload: OrderIn) -> dict[str, Any]:
     """Charge and record the sale in one transaction (send an ``Idempotency-Key``); 200 with the order."""
     access = _access(request)
-    order = sale_checkout(access=access, request=_sale(access, payload))
-    return order_out(selectors.order_with_details(order_id=order.pk))
+    return order_out(sale_checkout(access=access, request=_sale(access, payload), savepoint=False))
 
 
 @router.get("/orders", response={200: page_of(OrderOut), **ERRORS})

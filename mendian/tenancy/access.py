@@ -31,6 +31,13 @@ class Access:
     ip_address: str | None = None
     # The bearer token the request came with (None for page sessions).
     token_id: int | None = None
+    # The merchant's settings generation when the request began (``mendian.core.generation``), if known.
+    settings_generation: int | None = None
+
+    def generation(self) -> int:
+        from mendian.core.generation import generation
+
+        return self.settings_generation if self.settings_generation is not None else generation(self.merchant.pk)
 
     @classmethod
     def for_staff(cls, staff: Staff, *, ip_address: str | None = None, token_id: int | None = None) -> Access | None:

@@ -12,11 +12,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mendian.core.generation import SettingsManager, SettingsQuerySet, settings_m2m, settings_model
 from mendian.core.models import MerchantOwned, TimeStamped
 
 
+@settings_model("id")
 class Merchant(TimeStamped):
     """A brand and its head office (总部); owns stores, staff, members and everything else."""
+
+    objects = SettingsManager()
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -42,8 +46,11 @@ def new_signup_code() -> str:
     return secrets.token_urlsafe(9)
 
 
+@settings_model("merchant_id")
 class Store(MerchantOwned, TimeStamped):
     """A store (门店) of a merchant's chain."""
+
+    objects = SettingsManager()
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending review")
@@ -79,9 +86,12 @@ class Store(MerchantOwned, TimeStamped):
         return self.name
 
 
+@settings_model("merchant_id")
 class Role(MerchantOwned, TimeStamped):
     """A set of permissions. Built-in roles take their permissions from ``permissions.BUILTIN_ROLES``;
     custom roles keep their own list."""
+
+    objects = SettingsManager()
 
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=60)
@@ -118,7 +128,7 @@ class Role(MerchantOwned, TimeStamped):
         return frozenset(self.custom_permissions) & grantable_permissions()
 
 
-class StaffManager(BaseUserManager["Staff"]):
+class StaffManager(BaseUserManager.from_queryset(SettingsQuerySet)):  # type: ignore[misc]
     def create_user(self, username: str, password: str | None = None, **extra: Any) -> Staff:
         staff = self.model(username=username, **extra)
         staff.set_password(password)
@@ -134,6 +144,7 @@ class StaffManager(BaseUserManager["Staff"]):
         return self.get(username__iexact=username)
 
 
+@settings_model("merchant_id", ignore_fields={"last_login"})
 class Staff(AbstractBaseUser):
     """A person who logs in: a merchant's employee, or (without merchant) a platform operator."""
 
@@ -182,6 +193,7 @@ class Staff(AbstractBaseUser):
 
 class ApiToken(MerchantOwned):
     """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
+
 
     class Kind(models.TextChoices):
         LOGIN = "login", _("Login")
@@ -239,3 +251,6 @@ class AuditEntry(MerchantOwned):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_label}"
+
+
+settings_m2m(Staff.stores.through, lambda row: row.merchant_id)

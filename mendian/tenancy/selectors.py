@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import InvalidInput, NotFound
+from mendian.core.generation import cached
 
 from .access import Access
 from .models import ApiToken, AuditEntry, Role, Staff, Store
@@ -27,9 +28,13 @@ def store_list(*, access: Access, status: str | None = None, q: str | None = Non
 
 
 def store_get(*, access: Access, store_id: int) -> Store:
-    """A store of the caller's merchant within their stores; anything else is 404."""
-    store = Store.objects.filter(merchant=access.merchant, pk=store_id).first()
-    if store is None or not access.sees_store(store.pk):
+    """A store of the caller's merchant within their stores; anything else is 404 (cached per settings
+    generation: see ``mendian.core.generation``)."""
+    if not access.sees_store(store_id):
+        raise NotFound("store_not_found", _("Store not found."))
+    store = cached(access.merchant.pk, access.generation(), f"store:{store_id}",
+                   lambda: Store.objects.filter(merchant=access.merchant, pk=store_id).first() or False)
+    if not store:
         raise NotFound("store_not_found", _("Store not found."))
     return store
 

@@ -44,13 +44,19 @@ class RechargePlan(MerchantOwned, TimeStamped):
 
 
 class WalletAccount(MerchantOwned):
-    """A member's stored value. Balances change only with a ``WalletEntry`` in the same transaction."""
+    """A member's stored value. Balances change only with a ``WalletEntry`` in the same transaction.
+
+    ``pools`` splits the balance by the store where it was recharged (for spending the own store's
+    money first and for settlement between stores): ``{"<store id>": [principal, bonus]}``, only
+    stores with money left. Writers hold the row lock (``select_for_update``) while they change it.
+    """
 
     merchant = ledger_merchant()
 
     member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="wallet")
     principal_fen = models.BigIntegerField(default=0)
     bonus_fen = models.BigIntegerField(default=0)
+    pools = models.JSONField(default=dict)
     # Principal recharged over the account's life, net of refunded recharges (levels by recharge).
     recharged_total_fen = models.BigIntegerField(default=0)
 
@@ -64,25 +70,10 @@ class WalletAccount(MerchantOwned):
     def balance_fen(self) -> int:
         return self.principal_fen + self.bonus_fen
 
-
-class WalletPool(MerchantOwned):
-    """The part of an account's balance that was recharged in one store."""
-
-    merchant = ledger_merchant()
-
-    # Both served by the (account, store) and (merchant, store) indexes below.
-    account = models.ForeignKey(WalletAccount, on_delete=models.CASCADE, related_name="pools", db_index=False)
-    store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+", db_index=False)
-    principal_fen = models.BigIntegerField(default=0)
-    bonus_fen = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["account", "store"], name="wallet_pool_account_store"),
-            models.CheckConstraint(condition=Q(principal_fen__gte=0) & Q(bonus_fen__gte=0),
-                                   name="wallet_pool_not_negative"),
-        ]
-        indexes = [models.Index(fields=["merchant", "store"], name="wallet_pool_merchant_store")]
+    def pool(self, store_id: int) -> tuple[int, int]:
+        """(principal, bonus) recharged in ``store_id`` and not spent yet."""
+        principal, bonus = self.pools.get(str(store_id), (0, 0))
+        return principal, bonus
 
 
 class Recharge(MerchantOwned):
@@ -137,6 +128,9 @@ class WalletEntry(MerchantOwned):
     staff = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                               db_index=False, db_constraint=False)
     note = models.CharField(max_length=200, blank=True)
+    # Which stores' pools moved: ``[[store id, principal delta, bonus delta], …]``, adding up to the
+    # entry's deltas (recharged in that store, used in ``store``).
+    parts = models.JSONField(default=list)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -149,15 +143,3 @@ class WalletEntry(MerchantOwned):
     @property
     def delta_fen(self) -> int:
         return self.principal_delta_fen + self.bonus_delta_fen
-
-
-class WalletEntryPart(models.Model):
-    """Which store's pool an entry moved: recharged in ``pool_store``, used in ``entry.store``."""
-
-    entry = models.ForeignKey(WalletEntry, on_delete=models.CASCADE, related_name="parts")
-    pool_store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+", db_index=False)
-    principal_delta_fen = models.BigIntegerField()
-    bonus_delta_fen = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return f"entry {self.entry_id} pool {self.pool_store_id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import InvalidInput, NotFound
@@ -14,7 +14,7 @@ from mendian.members.models import Member
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
 
-from .models import RechargePlan, WalletAccount, WalletEntry, WalletEntryPart, WalletPool
+from .models import RechargePlan, WalletAccount, WalletEntry
 
 
 def recharged_total_fen(*, member: Member) -> int:
@@ -59,13 +59,17 @@ class LiabilityRow:
 def liability_by_store(*, access: Access) -> list[LiabilityRow]:
     """Outstanding stored value (本金 and 赠送金) by the store where it was recharged."""
     access.require("wallet.reports")
-    pools = WalletPool.objects.filter(merchant=access.merchant)
+    sums: dict[int, list[int]] = {}
+    funded = WalletAccount.objects.filter(merchant=access.merchant).exclude(principal_fen=0, bonus_fen=0)
+    for pools in funded.values_list("pools", flat=True).iterator(5000):
+        for store_id, (principal, bonus) in pools.items():
+            total = sums.setdefault(int(store_id), [0, 0])
+            total[0] += principal
+            total[1] += bonus
     if access.store_ids is not None:
-        pools = pools.filter(store__in=access.store_ids)
-    sums = {row["store"]: row for row in pools.values("store").annotate(p=Sum("principal_fen"), b=Sum("bonus_fen"))}
-    stores = Store.objects.filter(pk__in=sums).order_by("code")
-    return [LiabilityRow(store=s, principal_fen=sums[s.pk]["p"] or 0, bonus_fen=sums[s.pk]["b"] or 0)
-            for s in stores]
+        sums = {store_id: total for store_id, total in sums.items() if store_id in access.store_ids}
+    stores = Store.objects.filter(merchant=access.merchant, pk__in=sums).order_by("code")
+    return [LiabilityRow(store=s, principal_fen=sums[s.pk][0], bonus_fen=sums[s.pk][1]) for s in stores]
 
 
 @dataclass(frozen=True)
@@ -86,16 +90,23 @@ def settlement(*, access: Access, date_from: date, date_to: date) -> list[Settle
         raise InvalidInput("invalid_period", _("The period ends before it starts."), field="date_to")
     start, _end = day_bounds(date_from, access.merchant.timezone)
     _start, end = day_bounds(date_to, access.merchant.timezone)
-    parts = WalletEntryPart.objects.filter(
-        entry__merchant=access.merchant, entry__created_at__gte=start, entry__created_at__lt=end,
-        entry__reason__in=(WalletEntry.Reason.SPEND, WalletEntry.Reason.REFUND),
-    ).exclude(pool_store=F("entry__store"))
-    if access.store_ids is not None:
-        parts = parts.filter(Q(pool_store__in=access.store_ids) | Q(entry__store__in=access.store_ids))
-    rows = parts.values("pool_store", "entry__store").annotate(p=Sum("principal_delta_fen"), b=Sum("bonus_delta_fen"))
+    entries = WalletEntry.objects.filter(merchant=access.merchant, created_at__gte=start, created_at__lt=end,
+                                         reason__in=(WalletEntry.Reason.SPEND, WalletEntry.Reason.REFUND))
+    flows: dict[tuple[int, int], list[int]] = {}
+    for spend_store, parts in entries.values_list("store_id", "parts").iterator(5000):
+        for pool_store, principal, bonus in parts:
+            if pool_store == spend_store:
+                continue
+            if access.store_ids is not None and pool_store not in access.store_ids \
+                    and spend_store not in access.store_ids:
+                continue
+            flow = flows.setdefault((pool_store, spend_store), [0, 0])
+            flow[0] -= principal
+            flow[1] -= bonus
     stores = {s.pk: s for s in Store.objects.filter(merchant=access.merchant)}
-    result = [SettlementRow(recharge_store=stores[r["pool_store"]], spend_store=stores[r["entry__store"]],
-                            principal_fen=-(r["p"] or 0), bonus_fen=-(r["b"] or 0)) for r in rows]
+    result = [SettlementRow(recharge_store=stores[pool_store], spend_store=stores[spend_store],
+                            principal_fen=principal, bonus_fen=bonus)
+              for (pool_store, spend_store), (principal, bonus) in flows.items()]
     return sorted([r for r in result if r.principal_fen or r.bonus_fen],
                   key=lambda r: (r.recharge_store.code, r.spend_store.code))
 

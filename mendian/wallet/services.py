@@ -1,7 +1,8 @@
 """Every change of stored value. Checkout calls ``wallet_spend`` and ``wallet_refund_spend``.
 
-Balances change only through ``_apply``: one guarded update of the account (never below zero), the
-matching change of the per-store pools, and one append-only ledger entry with its per-pool parts.
+Balances change only through ``_apply``, on an account locked for the transaction: one update of its
+balances and per-store pools (never below zero), and one append-only ledger entry with its per-pool
+parts.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.db import guarded_add
+from mendian.core.db import fetch_joined
 from mendian.core.errors import Conflict, InvalidInput, NotFound
 from mendian.core.money import allocate, div_half_up
 from mendian.core.validation import required_text
+from mendian.loyalty.models import LoyaltyAccount
 from mendian.loyalty.services import level_upgrade
 from mendian.members.models import Member
 from mendian.tenancy.access import Access
@@ -27,7 +29,7 @@ from mendian.tenancy.models import Merchant, Staff, Store
 from mendian.tenancy.services.audit import audit_record
 
 from .errors import InsufficientBalance
-from .models import RECHARGE_METHODS, Recharge, RechargePlan, WalletAccount, WalletEntry, WalletEntryPart, WalletPool
+from .models import RECHARGE_METHODS, Recharge, RechargePlan, WalletAccount, WalletEntry
 
 MAX_RECHARGE_FEN = 10_000_000_00  # ¥10 million in one recharge is a typing mistake
 
@@ -45,46 +47,80 @@ def wallet_open(*, member: Member) -> WalletAccount:
     return WalletAccount.objects.create(merchant_id=member.merchant_id, member=member)
 
 
-def _pool(account: WalletAccount, store_id: int) -> WalletPool:
-    pool = WalletPool.objects.filter(account=account, store_id=store_id).first()
-    if pool is not None:
-        return pool
-    try:
-        with transaction.atomic():
-            return WalletPool.objects.create(merchant_id=account.merchant_id, account=account, store_id=store_id)
-    except IntegrityError:
-        return WalletPool.objects.get(account=account, store_id=store_id)
+@dataclass(frozen=True)
+class MemberAccounts:
+    member: Member
+    loyalty: LoyaltyAccount
+    wallet: WalletAccount
+
+
+def member_accounts_lock(*, merchant_id: int, member_id: int) -> MemberAccounts | None:
+    """The member with their points and stored-value accounts, the three rows locked until the end of
+    the transaction, in one statement. Every change that touches more than one of them (checkout,
+    refunds, recharges) locks them here first, so they are always taken in the same order."""
+    return _member_accounts(merchant_id, member_id, lock=True)
+
+
+def member_accounts_read(*, merchant_id: int, member_id: int) -> MemberAccounts | None:
+    """The same read without the locks (quotes)."""
+    return _member_accounts(merchant_id, member_id, lock=False)
+
+
+def _member_accounts(merchant_id: int, member_id: int, *, lock: bool) -> MemberAccounts | None:
+    rows = fetch_joined(
+        [(Member, "m"), (LoyaltyAccount, "l"), (WalletAccount, "w")],
+        f"FROM {Member._meta.db_table} m JOIN {LoyaltyAccount._meta.db_table} l ON l.member_id = m.id "
+        f"JOIN {WalletAccount._meta.db_table} w ON w.member_id = m.id WHERE m.merchant_id = %s AND m.id = %s",
+        [merchant_id, member_id], lock=lock)
+    if not rows:
+        return None
+    member, loyalty, wallet = rows[0]
+    loyalty.member = wallet.member = member
+    return MemberAccounts(member, loyalty, wallet)  # type: ignore[arg-type]
+
+
+def _lock(member: Member) -> WalletAccount:
+    return WalletAccount.objects.select_for_update().get(member=member)
 
 
 def _apply(*, account: WalletAccount, member: Member, store: Store, staff: Staff | None, reason: str,
            parts: Sequence[Part], ref_type: str = "", ref_id: int | None = None, note: str = "",
-           when: datetime | None = None) -> WalletEntry:
+           when: datetime | None = None, recharged_fen: int = 0) -> WalletEntry:
+    """Move money on a locked account: balances and pools in one update, one ledger entry.
+
+    The update also checks the balances it read, so a caller that forgot the lock fails loudly
+    instead of losing a concurrent change.
+    """
+    parts = [p for p in parts if p.principal_fen or p.bonus_fen]
     principal = sum(p.principal_fen for p in parts)
     bonus = sum(p.bonus_fen for p in parts)
-    updated = guarded_add(WalletAccount, account.pk, {"principal_fen": principal, "bonus_fen": bonus},
-                          not_below_zero=("principal_fen", "bonus_fen"))
-    if updated is None:
+    new_principal, new_bonus = account.principal_fen + principal, account.bonus_fen + bonus
+    if new_principal < 0 or new_bonus < 0:
         raise InsufficientBalance(detail={"principal_fen": principal, "bonus_fen": bonus})
+    pools = dict(account.pools)
     for part in parts:
-        if not (part.principal_fen or part.bonus_fen):
-            continue
-        pool = _pool(account, part.store_id)
-        if guarded_add(WalletPool, pool.pk, {"principal_fen": part.principal_fen, "bonus_fen": part.bonus_fen},
-                       not_below_zero=("principal_fen", "bonus_fen")) is None:
-            raise RuntimeError(f"wallet pool {pool.pk} would go below zero")
-    account.principal_fen, account.bonus_fen = updated["principal_fen"], updated["bonus_fen"]
-    entry = WalletEntry.objects.create(
+        pool_principal, pool_bonus = account.pool(part.store_id)
+        pool_principal, pool_bonus = pool_principal + part.principal_fen, pool_bonus + part.bonus_fen
+        if pool_principal < 0 or pool_bonus < 0:
+            raise RuntimeError(f"wallet account {account.pk}: store {part.store_id}'s pool would go below zero")
+        if pool_principal or pool_bonus:
+            pools[str(part.store_id)] = [pool_principal, pool_bonus]
+        else:
+            pools.pop(str(part.store_id), None)
+    changed = WalletAccount.objects.filter(
+        pk=account.pk, principal_fen=account.principal_fen, bonus_fen=account.bonus_fen,
+    ).update(principal_fen=new_principal, bonus_fen=new_bonus, pools=pools,
+             recharged_total_fen=account.recharged_total_fen + recharged_fen)
+    if changed != 1:
+        raise RuntimeError(f"wallet account {account.pk} changed under an unlocked writer")
+    account.principal_fen, account.bonus_fen, account.pools = new_principal, new_bonus, pools
+    account.recharged_total_fen += recharged_fen
+    return WalletEntry.objects.create(
         merchant_id=account.merchant_id, account=account, member=member, principal_delta_fen=principal,
-        bonus_delta_fen=bonus, principal_after_fen=updated["principal_fen"], bonus_after_fen=updated["bonus_fen"],
+        bonus_delta_fen=bonus, principal_after_fen=new_principal, bonus_after_fen=new_bonus,
         reason=reason, ref_type=ref_type, ref_id=ref_id, store=store, staff=staff, note=note[:200],
-        created_at=when or timezone.now(),
+        parts=[[p.store_id, p.principal_fen, p.bonus_fen] for p in parts], created_at=when or timezone.now(),
     )
-    WalletEntryPart.objects.bulk_create([
-        WalletEntryPart(entry=entry, pool_store_id=p.store_id, principal_delta_fen=p.principal_fen,
-                        bonus_delta_fen=p.bonus_fen)
-        for p in parts if p.principal_fen or p.bonus_fen
-    ])
-    return entry
 
 
 def _check_amount(value: Any, field: str) -> int:
@@ -122,19 +158,19 @@ def wallet_recharge(*, access: Access, member: Member, store: Store, pay_fen: in
         bonus_fen = plan.bonus_fen
     when = when or timezone.now()
     with transaction.atomic():
-        account = WalletAccount.objects.select_for_update().get(member=member)
+        locked = member_accounts_lock(merchant_id=access.merchant.pk, member_id=member.pk)
+        account = locked.wallet
         recharge = Recharge.objects.create(
             merchant=access.merchant, member=member, account=account, store=store, plan=plan, pay_fen=pay_fen,
             bonus_fen=bonus_fen, payment_method=payment_method, staff=access.staff, created_at=when,
         )
         entry = _apply(account=account, member=member, store=store, staff=access.staff,
                        reason=WalletEntry.Reason.RECHARGE, parts=[Part(store.pk, pay_fen, bonus_fen)],
-                       ref_type="recharge", ref_id=recharge.pk, when=when)
-        guarded_add(WalletAccount, account.pk, {"recharged_total_fen": pay_fen})
+                       ref_type="recharge", ref_id=recharge.pk, when=when, recharged_fen=pay_fen)
         audit_record(merchant=access.merchant, actor=access, action="wallet.recharged", target=member, store=store,
                      changes={"pay_fen": pay_fen, "bonus_fen": bonus_fen, "payment_method": payment_method,
                               "plan": plan.name if plan else None})
-        level_upgrade(member=member)
+        level_upgrade(member=locked.member, account=locked.loyalty, recharged_total_fen=account.recharged_total_fen)
     return recharge, entry
 
 
@@ -153,14 +189,15 @@ def split_spend(*, amount_fen: int, principal_fen: int, bonus_fen: int) -> tuple
     return principal_part, bonus_part
 
 
-def _take_from_pools(pools: list[WalletPool], store_id: int, principal: int, bonus: int) -> list[Part]:
-    """The spending store's own pool first, then the others in a fixed order."""
-    ordered = sorted(pools, key=lambda p: (p.store_id != store_id, p.pk))
+def _take_from_pools(account: WalletAccount, store_id: int, principal: int, bonus: int) -> list[Part]:
+    """The spending store's own pool first, then the others by store."""
+    ordered = sorted((int(key) for key in account.pools), key=lambda pool_store: (pool_store != store_id, pool_store))
     parts = []
-    for pool in ordered:
-        take_p, take_b = min(principal, pool.principal_fen), min(bonus, pool.bonus_fen)
+    for pool_store in ordered:
+        pool_principal, pool_bonus = account.pool(pool_store)
+        take_p, take_b = min(principal, pool_principal), min(bonus, pool_bonus)
         if take_p or take_b:
-            parts.append(Part(pool.store_id, -take_p, -take_b))
+            parts.append(Part(pool_store, -take_p, -take_b))
         principal, bonus = principal - take_p, bonus - take_b
     if principal or bonus:
         raise RuntimeError("wallet pools hold less than the account")
@@ -168,31 +205,34 @@ def _take_from_pools(pools: list[WalletPool], store_id: int, principal: int, bon
 
 
 def wallet_spend(*, member: Member, store: Store, amount_fen: int, staff: Staff | None = None,
-                 ref_type: str = "", ref_id: int | None = None, when: datetime | None = None) -> WalletEntry:
-    """Pay ``amount_fen`` with stored value (inside the caller's transaction); 409 when the balance is short."""
+                 ref_type: str = "", ref_id: int | None = None, when: datetime | None = None,
+                 account: WalletAccount | None = None) -> WalletEntry:
+    """Pay ``amount_fen`` with stored value (inside the caller's transaction); 409 when the balance is short.
+
+    Pass ``account`` when the caller already holds its lock (``member_accounts_lock``).
+    """
     _check_amount(amount_fen, "amount_fen")
-    account = WalletAccount.objects.select_for_update().get(member=member)
+    account = account or _lock(member)
     principal, bonus = split_spend(amount_fen=amount_fen, principal_fen=account.principal_fen,
                                    bonus_fen=account.bonus_fen)
-    pools = list(WalletPool.objects.filter(Q(principal_fen__gt=0) | Q(bonus_fen__gt=0), account=account))
-    parts = _take_from_pools(pools, store.pk, principal, bonus)
+    parts = _take_from_pools(account, store.pk, principal, bonus)
     return _apply(account=account, member=member, store=store, staff=staff, reason=WalletEntry.Reason.SPEND,
                   parts=parts, ref_type=ref_type, ref_id=ref_id, when=when)
 
 
 def wallet_refund_spend(*, spend: WalletEntry, principal_fen: int, bonus_fen: int, store: Store,
                         staff: Staff | None = None, ref_type: str = "", ref_id: int | None = None,
-                        when: datetime | None = None) -> WalletEntry:
+                        when: datetime | None = None, account: WalletAccount | None = None) -> WalletEntry:
     """Put back part of a spend, each part to the pools it came from (inside the caller's transaction)."""
     if spend.reason != WalletEntry.Reason.SPEND:
         raise ValueError("only spends are refunded")
     if principal_fen > -spend.principal_delta_fen or bonus_fen > -spend.bonus_delta_fen:
         raise Conflict("refund_exceeds_spend", _("This refund is larger than what was paid."))
-    spend_parts = list(spend.parts.order_by("id"))
-    principal_split = allocate(principal_fen, [-p.principal_delta_fen for p in spend_parts])
-    bonus_split = allocate(bonus_fen, [-p.bonus_delta_fen for p in spend_parts])
-    parts = [Part(p.pool_store_id, principal_split[i], bonus_split[i]) for i, p in enumerate(spend_parts)]
-    account = WalletAccount.objects.select_for_update().get(pk=spend.account_id)
+    principal_split = allocate(principal_fen, [-p for _store, p, _b in spend.parts])
+    bonus_split = allocate(bonus_fen, [-b for _store, _p, b in spend.parts])
+    parts = [Part(pool_store, principal_split[i], bonus_split[i]) for i, (pool_store, _p, _b) in enumerate(spend.parts)]
+    if account is None:
+        account = WalletAccount.objects.select_for_update().get(pk=spend.account_id)
     return _apply(account=account, member=spend.member, store=store, staff=staff, reason=WalletEntry.Reason.REFUND,
                   parts=parts, ref_type=ref_type, ref_id=ref_id, when=when)
 
@@ -208,20 +248,19 @@ def wallet_refund_recharge(*, access: Access, recharge: Recharge, reason: str) -
     with transaction.atomic():
         account = WalletAccount.objects.select_for_update().get(pk=recharge.account_id)
         recharge = Recharge.objects.select_for_update().get(pk=recharge.pk)
-        pool = WalletPool.objects.filter(account=account, store_id=recharge.store_id).first()
-        refundable = min(recharge.pay_fen - recharge.refunded_principal_fen, pool.principal_fen if pool else 0)
+        pool_principal, pool_bonus = account.pool(recharge.store_id)
+        refundable = min(recharge.pay_fen - recharge.refunded_principal_fen, pool_principal)
         if refundable <= 0:
             raise Conflict("nothing_to_refund", _("Nothing of this recharge is left to refund."))
-        forfeit = min(div_half_up(refundable * recharge.bonus_fen, recharge.pay_fen), pool.bonus_fen,
+        forfeit = min(div_half_up(refundable * recharge.bonus_fen, recharge.pay_fen), pool_bonus,
                       recharge.bonus_fen - recharge.forfeited_bonus_fen)
         entry = _apply(account=account, member=recharge.member, store=recharge.store, staff=access.staff,
                        reason=WalletEntry.Reason.RECHARGE_REFUND,
                        parts=[Part(recharge.store_id, -refundable, -forfeit)], ref_type="recharge",
-                       ref_id=recharge.pk, note=reason)
+                       ref_id=recharge.pk, note=reason, recharged_fen=-refundable)
         Recharge.objects.filter(pk=recharge.pk).update(refunded_principal_fen=recharge.refunded_principal_fen
                                                        + refundable,
                                                        forfeited_bonus_fen=recharge.forfeited_bonus_fen + forfeit)
-        guarded_add(WalletAccount, account.pk, {"recharged_total_fen": -refundable})
         audit_record(merchant=access.merchant, actor=access, action="wallet.recharge_refunded",
                      target=recharge.member, store=recharge.store,
                      changes={"recharge_id": recharge.pk, "principal_fen": refundable, "bonus_forfeited_fen": forfeit,

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from mendian.core.testing.api import error_code
-from mendian.loyalty.models import LoyaltyAccount, PointsEntry, PointsLot, PointsRule
+from mendian.loyalty.models import LoyaltyAccount, PointsEntry, PointsRule
 from mendian.loyalty.services import points_award_birthdays, points_change, points_expire_due
 from mendian.members.testing import make_member
 
@@ -20,8 +20,10 @@ def account_of(member):
 def assert_balanced(member):
     account = account_of(member)
     ledger = PointsEntry.objects.filter(account=account).aggregate(s=Sum("delta"))["s"] or 0
-    lots = PointsLot.objects.filter(account=account).aggregate(s=Sum("remaining"))["s"] or 0
-    assert account.points == ledger == lots
+    lots = sum(points for _expiry, points in account.lots)
+    moved = sum(points for entry in PointsEntry.objects.filter(account=account) for _expiry, points in entry.lots)
+    assert account.points == ledger == lots == moved
+    call_command("check_ledgers")
 
 
 def earn(member, points, when):
@@ -36,8 +38,11 @@ def test_spending_takes_the_oldest_lots_first_and_expiry_takes_what_is_left(worl
     earn(member, 200, datetime(2026, 1, 20, 10, tzinfo=SHANGHAI))
     points_change(account=account_of(member), member=member, delta=-150, reason="redeem",
                   when=datetime(2026, 1, 25, tzinfo=SHANGHAI))
-    lots = list(PointsLot.objects.filter(account__member=member).order_by("id").values_list("remaining", "expires_on"))
-    assert lots == [(0, date(2026, 1, 31)), (150, date(2026, 2, 19))]
+    account = account_of(member)
+    assert account.lots == [["2026-02-19", 150]]  # the lot of 2026-01-31 was used up first
+    assert account.next_expiry_on == date(2026, 2, 19)
+    redeem = PointsEntry.objects.get(member=member, reason="redeem")
+    assert redeem.lots == [["2026-01-31", -100], ["2026-02-19", -50]]
     assert points_expire_due(merchant=world.merchant, today=date(2026, 2, 1)) == 0  # the first lot was used up
     assert points_expire_due(merchant=world.merchant, today=date(2026, 2, 20)) == 150
     assert points_expire_due(merchant=world.merchant, today=date(2026, 2, 21)) == 0  # only once

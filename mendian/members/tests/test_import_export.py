@@ -85,11 +85,12 @@ def test_import_writes_members_levels_points_and_balances_to_the_ledgers(setup):
     assert zhang.registered_store == setup.stores[1]
     account = LoyaltyAccount.objects.get(member=zhang)
     assert (account.level.name, account.points) == ("金卡", 100)
-    lot = account.lots.get()
-    assert lot.expires_on is not None and lot.remaining == 100
+    [[expires_on, remaining]] = account.lots
+    assert expires_on is not None and remaining == 100 and account.next_expiry_on.isoformat() == expires_on
     assert PointsEntry.objects.get(member=zhang).reason == "import"
     wallet = WalletAccount.objects.get(member=zhang)
     assert (wallet.principal_fen, wallet.bonus_fen) == (30000, 15000)
+    assert wallet.pools == {str(setup.stores[1].pk): [30000, 15000]}
     assert WalletEntry.objects.get(member=zhang).reason == "import"
     assert sorted(MemberTag.objects.filter(member=zhang).values_list("tag__name", flat=True)) == ["VIP", "老客"]
     li = Member.objects.get(merchant=setup.merchant, phone="13900000002")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mendian.catalog.models import Product, StockEntry
 from mendian.catalog.services import stock_change
-from mendian.core.db import guarded_add
 from mendian.core.errors import InvalidInput
 from mendian.core.time import local_date
 from mendian.loyalty.models import PointsEntry
-from mendian.loyalty.services import level_upgrade, points_change
+from mendian.loyalty.services import Figures, PointsMove, level_change_audit, level_reached, points_post
 from mendian.members.errors import MemberExists
 from mendian.members.models import Member
 from mendian.members.services import member_record_purchase, register_member
@@ -30,77 +30,76 @@ from ..verification import verify_member_present
 from .context import PricingContext, SaleRequest, pricing_context
 
 
-def sale_quote(*, access: Access, request: SaleRequest) -> PricedCart:
-    """Price a cart without changing anything (the counter's live total and ``POST /orders/quote``)."""
+def sale_quote(*, access: Access, request: SaleRequest) -> tuple[PricedCart, dict[int, str]]:
+    """Price a cart without changing anything (the counter's live total and ``POST /orders/quote``):
+    the priced cart and the products' names."""
     access.require("pos.sell")
     access.require_store(request.store.pk)
-    return price_cart(pricing_context(request=request, now=timezone.now()).cart)
+    context = pricing_context(request=request, now=timezone.now(), generation=access.generation())
+    return price_cart(context.cart), {pid: sellable.product.name for pid, sellable in context.products.items()}
 
 
 def next_order_no(*, store: Store, day: datetime) -> str:
     """``HZ01-261128-0007``: the store's code, its business day and a number counted per store and day."""
     business_day = local_date(day, store.timezone)
-    counter = guarded_add(OrderCounter, _counter_id(store, business_day), {"last": 1})
-    return f"{store.code}-{business_day:%y%m%d}-{counter['last']:04d}"
+    table = connection.ops.quote_name(OrderCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (store_id, day, last) VALUES (%s, %s, 1) ON CONFLICT (store_id, day) "
+                       f"DO UPDATE SET last = {table}.last + 1 RETURNING last",
+                       [store.pk, connection.ops.adapt_datefield_value(business_day)])
+        number = cursor.fetchone()[0]
+    return f"{store.code}-{business_day:%y%m%d}-{number:04d}"
 
 
-def _counter_id(store: Store, day: object) -> int:
-    counter = OrderCounter.objects.filter(store=store, day=day).values_list("id", flat=True).first()
-    if counter is not None:
-        return counter
-    try:
-        with transaction.atomic():
-            return OrderCounter.objects.create(store=store, day=day).pk
-    except IntegrityError:
-        return OrderCounter.objects.get(store=store, day=day).pk
-
-
-def _member_for(access: Access, request: SaleRequest) -> Member | None:
-    """The member of the sale, registering a new phone when the merchant wants it (消费即会员)."""
-    if request.member is not None or not request.new_member_phone:
-        return request.member
+def _register(access: Access, request: SaleRequest) -> SaleRequest:
+    """A new phone at checkout becomes a member when the merchant wants it (消费即会员)."""
+    if request.wanted_member_id is not None or not request.new_member_phone:
+        return request
     if not access.merchant.checkout_registers_members:
         raise InvalidInput("checkout_registration_off",
                            _("This merchant does not register members at checkout; register them first."),
                            field="member_phone")
     try:
-        return register_member(merchant=access.merchant, store=request.store, phone=request.new_member_phone,
-                               channel=Member.Channel.CHECKOUT, actor=access)
+        member = register_member(merchant=access.merchant, store=request.store, phone=request.new_member_phone,
+                                 channel=Member.Channel.CHECKOUT, actor=access)
+        member_id = member.pk
     except MemberExists as exists:
-        return Member.objects.get(pk=exists.detail["member_id"])
+        member_id = exists.detail["member_id"]
+    return replace(request, member=None, member_id=member_id)
 
 
-def sale_checkout(*, access: Access, request: SaleRequest) -> Order:
+def sale_checkout(*, access: Access, request: SaleRequest, savepoint: bool = True) -> Order:
     """Charge and record a sale: order, lines, payments, stored value, points out and in, stock, member
-    statistics, level, audit — all in the caller's transaction (the API opens one per request)."""
+    statistics, level, audit — all in one transaction. The API passes ``savepoint=False``: its request
+    transaction is rolled back whole on any error, so no savepoint of its own is needed."""
     access.require("pos.sell")
     access.require_store(request.store.pk)
     if request.payments is None:
         raise InvalidInput("payments_required", _("Say how the order is paid."), field="payments")
     now = timezone.now()
-    with transaction.atomic():
-        member = _member_for(access, request)
-        if member is not request.member:
-            request = SaleRequest(**{**request.__dict__, "member": member})
-        context = pricing_context(request=request, now=now)
+    with transaction.atomic(savepoint=savepoint):
+        request = _register(access, request)
+        context = pricing_context(request=request, now=now, lock=True, generation=access.generation())
         priced = price_cart(context.cart)
+        member = context.member
         uses_member_money = priced.points_used > 0 or any(p.method == "stored_value" for p in priced.payments)
         verify_member_present(store=request.store, member=member, uses_member_money=uses_member_money,
                               verification=request.verification)
-        order, payments = _record(access, request, context, priced, now)
-        _move_member_money(access, request, context, priced, order, payments, now)
+        order = _record(access, request.store, context, priced, now)
         _move_stock(access, request.store, context, priced, order, now)
+        if context.accounts is not None:
+            _move_member(access, request.store, context, priced, order, now)
         audit_record(merchant=access.merchant, actor=access, action="order.completed", target=order,
                      store=request.store, target_label=order.no,
                      changes={"payable_fen": order.payable_fen, "member_id": member.pk if member else None})
     return order
 
 
-def _record(access: Access, request: SaleRequest, context: PricingContext, priced: PricedCart,
-            now: datetime) -> tuple[Order, list[Payment]]:
-    store = request.store
+def _record(access: Access, store: Store, context: PricingContext, priced: PricedCart, now: datetime) -> Order:
+    """The order, its lines and payments (stored value charged here, external methods through their provider)."""
+    member = context.member
     order = Order.objects.create(
-        merchant=access.merchant, store=store, member=request.member, staff=access.staff,
+        merchant=access.merchant, store=store, member=member, staff=access.staff,
         no=next_order_no(store=store, day=now), business_date=local_date(now, store.timezone),
         subtotal_fen=priced.subtotal_fen, member_discount_fen=priced.member_discount_fen,
         coupon_discount_fen=priced.coupon_discount_fen, points_used=priced.points_used,
@@ -108,7 +107,7 @@ def _record(access: Access, request: SaleRequest, context: PricingContext, price
         points_earned=priced.points_earned, change_fen=priced.change_fen,
         coupons_applied=list(priced.coupons_applied), created_at=now,
     )
-    OrderLine.objects.bulk_create([
+    lines = OrderLine.objects.bulk_create([
         OrderLine(order=order, product_id=line.product_id, name=context.products[line.product_id].product.name,
                   kind=context.products[line.product_id].product.kind, qty=line.qty,
                   unit_price_fen=line.unit_price_fen, member_unit_price_fen=line.member_unit_price_fen,
@@ -123,37 +122,46 @@ def _record(access: Access, request: SaleRequest, context: PricingContext, price
     for paid in priced.payments:
         payment = Payment(order=order, method=paid.method, amount_fen=paid.amount_fen, tendered_fen=paid.tendered_fen,
                           change_fen=paid.change_fen)
-        if paid.method in EXTERNAL_METHODS:
+        if paid.method == "stored_value":
+            if member is None:
+                raise InvalidInput("stored_value_needs_member", _("Only members pay with stored value."),
+                                   field="payments")
+            payment.wallet_entry = wallet_spend(member=member, store=store, amount_fen=paid.amount_fen,
+                                                staff=access.staff, ref_type="order", ref_id=order.pk, when=now,
+                                                account=context.accounts.wallet)
+        elif paid.method in EXTERNAL_METHODS:
             charge = provider_for(paid.method).charge(method=paid.method, amount_fen=paid.amount_fen, order_no=order.no)
             payment.provider, payment.provider_ref = charge.provider, charge.reference
         payments.append(payment)
-    return order, Payment.objects.bulk_create(payments)
+    payments = Payment.objects.bulk_create(payments)
+    # The API answers with the order as written: no need to read it back.
+    order._prefetched_objects_cache = {"lines": lines, "payments": payments}
+    return order
 
 
-def _move_member_money(access: Access, request: SaleRequest, context: PricingContext, priced: PricedCart,
-                       order: Order, payments: list[Payment], now: datetime) -> None:
-    member = request.member
-    stored_value = next((p for p in payments if p.method == "stored_value"), None)
-    if stored_value is not None:
-        if member is None:
-            raise InvalidInput("stored_value_needs_member", _("Only members pay with stored value."),
-                               field="payments")
-        entry = wallet_spend(member=member, store=request.store, amount_fen=stored_value.amount_fen,
-                             staff=access.staff, ref_type="order", ref_id=order.pk, when=now)
-        Payment.objects.filter(pk=stored_value.pk).update(wallet_entry=entry)
-    if member is None:
-        return
-    account = context.account
+def _move_member(access: Access, store: Store, context: PricingContext, priced: PricedCart, order: Order,
+                 now: datetime) -> None:
+    """Points out and in, the level the new figures reach, and the member's statistics."""
+    accounts = context.accounts
+    member, account = accounts.member, accounts.loyalty
+    moves = []
     if priced.points_used:
-        points_change(account=account, member=member, delta=-priced.points_used, reason=PointsEntry.Reason.REDEEM,
-                      store=request.store, staff=access.staff, ref_type="order", ref_id=order.pk, when=now,
-                      rule=context.rule)
+        moves.append(PointsMove(delta=-priced.points_used, reason=PointsEntry.Reason.REDEEM, ref_type="order",
+                                ref_id=order.pk))
     if priced.points_earned:
-        points_change(account=account, member=member, delta=priced.points_earned, reason=PointsEntry.Reason.EARN,
-                      store=request.store, staff=access.staff, ref_type="order", ref_id=order.pk, when=now,
-                      rule=context.rule)
+        moves.append(PointsMove(delta=priced.points_earned, reason=PointsEntry.Reason.EARN, ref_type="order",
+                                ref_id=order.pk))
+    figures = Figures(spend_fen=member.total_spent_fen + priced.payable_fen,
+                      recharge_fen=accounts.wallet.recharged_total_fen,
+                      points_earned=account.points_earned_total + priced.points_earned)
+    old_level = account.level
+    level = level_reached(account=account, levels=context.levels, figures=figures)
+    if moves or level is not None:
+        points_post(account=account, member=member, moves=moves, store=store, staff=access.staff, when=now,
+                    rule=context.rule, merchant=access.merchant, level=level)
+    if level is not None:
+        level_change_audit(member=member, old=old_level, new=level)
     member_record_purchase(member=member, amount_fen=priced.payable_fen, when=now)
-    level_upgrade(member=member, account=account)
 
 
 def _move_stock(access: Access, store: Store, context: PricingContext, priced: PricedCart, order: Order,

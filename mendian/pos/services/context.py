@@ -1,5 +1,6 @@
-"""What pricing a cart needs, fetched once: the store's products and prices, the member's level and
-points, the points rule. Quote, checkout and the counter page all build their cart here."""
+"""What pricing a cart needs, fetched once: the store's products and prices, the member with their level,
+points and stored value, the points rule and the levels. Quote, checkout and the counter page all build
+their cart here."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from mendian.catalog.selectors import SellableProduct, sellable_products
-from mendian.loyalty.models import LoyaltyAccount, PointsRule
+from mendian.core.errors import NotFound
+from mendian.core.generation import cached_many
+from mendian.loyalty.models import Level, PointsRule
 from mendian.loyalty.services import points_rule_get
 from mendian.members.models import Member
 from mendian.promotions.engine import CartIn, CouponIn, LineIn, MemberIn, PaymentIn, PointsRuleIn
 from mendian.tenancy.models import Store
+from mendian.wallet.services import MemberAccounts, member_accounts_lock, member_accounts_read
 
 
 @dataclass(frozen=True)
@@ -26,19 +32,29 @@ class SaleRequest:
     store: Store
     lines: tuple[CartLineRequest, ...]
     member: Member | None = None
+    member_id: int | None = None  # instead of ``member``: the checkout reads (and locks) it with its accounts
     coupon_selection: str | tuple[int, ...] = ()
     points: int = 0
     payments: tuple[PaymentIn, ...] | None = None
     verification: dict | None = None
     new_member_phone: str | None = None  # 消费即会员
 
+    @property
+    def wanted_member_id(self) -> int | None:
+        return self.member.pk if self.member is not None else self.member_id
+
 
 @dataclass(frozen=True)
 class PricingContext:
     products: dict[int, SellableProduct]
-    account: LoyaltyAccount | None
+    accounts: MemberAccounts | None
     rule: PointsRule
+    levels: list[Level]
     cart: CartIn
+
+    @property
+    def member(self) -> Member | None:
+        return self.accounts.member if self.accounts else None
 
 
 def merged_lines(lines: Sequence[CartLineRequest]) -> tuple[CartLineRequest, ...]:
@@ -52,20 +68,39 @@ def merged_lines(lines: Sequence[CartLineRequest]) -> tuple[CartLineRequest, ...
     return tuple(CartLineRequest(p, q) for p, q in totals.items())
 
 
-def pricing_context(*, request: SaleRequest, now: datetime, coupons: tuple[CouponIn, ...] = ()) -> PricingContext:
+def loyalty_settings(merchant_id: int, generation: int | None) -> tuple[PointsRule, list[Level]]:
+    """The points rule and the levels (from the settings cache when the generation is known)."""
+
+    def build(names: list[str]) -> dict[str, object]:
+        return {"rule": points_rule_get(merchant_id=merchant_id),
+                "levels": list(Level.objects.filter(merchant_id=merchant_id))}
+
+    found = build([]) if generation is None else cached_many(merchant_id, generation, ["rule", "levels"], build)
+    return found["rule"], found["levels"]
+
+
+def pricing_context(*, request: SaleRequest, now: datetime, coupons: tuple[CouponIn, ...] = (),
+                    lock: bool = False, generation: int | None = None) -> PricingContext:
+    """Everything the engine needs; ``lock`` (checkout) holds the member's rows until the transaction
+    ends; with the merchant's settings ``generation`` the settings come from the cache."""
     store = request.store
     lines = merged_lines(request.lines)
-    products = sellable_products(merchant_id=store.merchant_id, store_id=store.pk,
-                                 product_ids={line.product_id for line in lines})
-    account = None
+    accounts = None
     member_in = None
-    if request.member is not None:
-        account = LoyaltyAccount.objects.select_related("level").get(member=request.member)
-        level = account.level
+    rule, levels = loyalty_settings(store.merchant_id, generation)
+    if request.wanted_member_id is not None:
+        read = member_accounts_lock if lock else member_accounts_read
+        accounts = read(merchant_id=store.merchant_id, member_id=request.wanted_member_id)
+        if accounts is None:
+            raise NotFound("member_not_found", _("Member not found."), field="member_id")
+        level = next((lv for lv in levels if lv.pk == accounts.loyalty.level_id), None)
+        accounts.loyalty.level = level
         member_in = MemberIn(discount_pct=level.discount_pct if level else 100,
                              points_multiplier_pct=level.points_multiplier_pct if level else 100,
-                             points_balance=account.points)
-    rule = points_rule_get(merchant=store.merchant)
+                             points_balance=accounts.loyalty.points)
+    products = sellable_products(merchant_id=store.merchant_id, store_id=store.pk,
+                                 product_ids={line.product_id for line in lines}, with_groups=bool(coupons),
+                                 generation=generation)
     cart = CartIn(
         store_id=store.pk, now=now, member=member_in, coupons=coupons, coupon_selection=request.coupon_selection,
         points=request.points, payments=request.payments,
@@ -81,4 +116,4 @@ def pricing_context(*, request: SaleRequest, now: datetime, coupons: tuple[Coupo
             for line in lines
         ),
     )
-    return PricingContext(products=products, account=account, rule=rule, cart=cart)
+    return PricingContext(products=products, accounts=accounts, rule=rule, levels=levels, cart=cart)

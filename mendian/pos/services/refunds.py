@@ -15,15 +15,15 @@ from mendian.catalog.models import Product, StockEntry
 from mendian.catalog.services import stock_change
 from mendian.core.errors import Conflict, InvalidInput
 from mendian.core.validation import required_text
-from mendian.loyalty.models import LoyaltyAccount, PointsEntry
-from mendian.loyalty.services import points_change
+from mendian.loyalty.models import PointsEntry
+from mendian.loyalty.services import PointsMove, points_post
 from mendian.members.services import member_record_refund
 from mendian.promotions.engine import share_of, split_by_remaining
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
 from mendian.tenancy.services.audit import audit_record
 from mendian.wallet.models import WalletEntry
-from mendian.wallet.services import wallet_refund_spend
+from mendian.wallet.services import MemberAccounts, member_accounts_lock, wallet_refund_spend
 
 from ..models import Order, OrderLine, Payment, Refund, RefundLine, RefundPayment
 from ..payments import EXTERNAL_METHODS, provider_for
@@ -68,14 +68,16 @@ def order_refund(*, access: Access, order: Order, reason: str, store: Store | No
     store = store or order.store
     now = timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update(of=("self",)).select_related("member", "store").get(pk=order.pk)
+        order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
+        accounts = member_accounts_lock(merchant_id=order.merchant_id, member_id=order.member_id) \
+            if order.member_id else None
         order_lines = list(OrderLine.objects.filter(order=order).order_by("id"))
         wanted = _refund_quantities(order_lines, lines)
         refund = Refund.objects.create(merchant=access.merchant, order=order, store=store, staff=access.staff,
                                        reason=reason, amount_fen=0, created_at=now)
         amount, used_back, earned_back = _refund_lines(refund, order_lines, wanted)
-        _refund_payments(refund, order, amount, store, access, now)
-        taken, shortfall = _refund_points(access, order, store, refund, used_back, earned_back, now)
+        _refund_payments(refund, order, accounts, amount, store, access, now)
+        taken, shortfall = _refund_points(access, accounts, store, refund, used_back, earned_back, now)
         _refund_stock(access, store, order_lines, wanted, refund, now)
         fully = all(line.refunded_qty == line.qty for line in order_lines)
         Order.objects.filter(pk=order.pk).update(
@@ -85,8 +87,8 @@ def order_refund(*, access: Access, order: Order, reason: str, store: Store | No
                                                    points_taken_back=taken, points_shortfall=shortfall)
         refund.amount_fen, refund.points_returned = amount, used_back
         refund.points_taken_back, refund.points_shortfall = taken, shortfall
-        if order.member is not None:
-            member_record_refund(member=order.member, amount_fen=amount, order_fully_refunded=fully)
+        if accounts is not None:
+            member_record_refund(member=accounts.member, amount_fen=amount, order_fully_refunded=fully)
         audit_record(merchant=access.merchant, actor=access, action="order.refunded", target=order, store=store,
                      target_label=order.no, changes={"amount_fen": amount, "reason": reason, "full": fully})
     return refund
@@ -115,8 +117,8 @@ def _refund_lines(refund: Refund, order_lines: list[OrderLine], wanted: dict[int
     return amount, used_back, earned_back
 
 
-def _refund_payments(refund: Refund, order: Order, amount: int, store: Store, access: Access,
-                     now: datetime) -> None:
+def _refund_payments(refund: Refund, order: Order, accounts: MemberAccounts | None, amount: int, store: Store,
+                     access: Access, now: datetime) -> None:
     payments = list(Payment.objects.select_for_update().filter(order=order).order_by("id"))
     parts = split_by_remaining(amount, [p.amount_fen - p.refunded_fen for p in payments])
     rows = []
@@ -125,11 +127,13 @@ def _refund_payments(refund: Refund, order: Order, amount: int, store: Store, ac
             continue
         row = RefundPayment(refund=refund, payment=payment, amount_fen=part)
         if payment.method == "stored_value":
-            spend = WalletEntry.objects.select_related("member").get(pk=payment.wallet_entry_id)
+            spend = WalletEntry.objects.get(pk=payment.wallet_entry_id)
+            spend.member = accounts.member
             principal, bonus = split_by_remaining(part, [-spend.principal_delta_fen - payment.refunded_principal_fen,
                                                          -spend.bonus_delta_fen - payment.refunded_bonus_fen])
             wallet_refund_spend(spend=spend, principal_fen=principal, bonus_fen=bonus, store=store,
-                                staff=access.staff, ref_type="refund", ref_id=refund.pk, when=now)
+                                staff=access.staff, ref_type="refund", ref_id=refund.pk, when=now,
+                                account=accounts.wallet)
             payment.refunded_principal_fen += principal
             payment.refunded_bonus_fen += bonus
             row.principal_fen, row.bonus_fen = principal, bonus
@@ -143,22 +147,22 @@ def _refund_payments(refund: Refund, order: Order, amount: int, store: Store, ac
     RefundPayment.objects.bulk_create(rows)
 
 
-def _refund_points(access: Access, order: Order, store: Store, refund: Refund, used_back: int, earned_back: int,
-                   now: datetime) -> tuple[int, int]:
+def _refund_points(access: Access, accounts: MemberAccounts | None, store: Store, refund: Refund, used_back: int,
+                   earned_back: int, now: datetime) -> tuple[int, int]:
     """Redeemed points back; earned points taken away as far as the balance allows (the rest recorded)."""
-    member = order.member
-    if member is None or not (used_back or earned_back):
+    if accounts is None or not (used_back or earned_back):
         return 0, 0
-    account = LoyaltyAccount.objects.select_for_update().get(member=member)
+    account = accounts.loyalty
+    taken = min(earned_back, account.points + used_back)
+    moves = []
     if used_back:
-        points_change(account=account, member=member, delta=used_back, reason=PointsEntry.Reason.REFUND,
-                      store=store, staff=access.staff, ref_type="refund", ref_id=refund.pk, when=now,
-                      counts_as_earned=False)
-    taken = min(earned_back, account.points)
+        moves.append(PointsMove(delta=used_back, reason=PointsEntry.Reason.REFUND, ref_type="refund", ref_id=refund.pk,
+                                counts_as_earned=False))
     if taken:
-        points_change(account=account, member=member, delta=-taken, reason=PointsEntry.Reason.REFUND,
-                      store=store, staff=access.staff, ref_type="refund", ref_id=refund.pk, when=now,
-                      counts_as_earned=True)
+        moves.append(PointsMove(delta=-taken, reason=PointsEntry.Reason.REFUND, ref_type="refund", ref_id=refund.pk,
+                                counts_as_earned=True))
+    points_post(account=account, member=accounts.member, moves=moves, store=store, staff=access.staff, when=now,
+                merchant=access.merchant)
     return taken, earned_back - taken
 
 

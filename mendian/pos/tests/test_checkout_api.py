@@ -8,6 +8,7 @@ from django.db.models import Sum
 from mendian.catalog.models import StockEntry, StockLevel, StoreProduct
 from mendian.core.testing.api import error_code
 from mendian.loyalty.models import Level, LoyaltyAccount, PointsEntry, PointsRule
+from mendian.loyalty.services import points_change
 from mendian.members.codes import member_code
 from mendian.members.models import Member
 from mendian.members.testing import make_member
@@ -73,15 +74,7 @@ def test_quote_changes_nothing_and_applies_rules_1_and_2(shop):
 
 def test_checkout_with_stored_value_points_and_cash_records_everything(shop):
     member = funded_member(shop)
-    LoyaltyAccount.objects.filter(member=member).update(points=500)
-    PointsEntry.objects.create(merchant=shop.merchant, account=LoyaltyAccount.objects.get(member=member),
-                               member=member, delta=500, balance_after=500, reason="import",
-                               created_at=member.created_at)
-    from mendian.loyalty.models import PointsLot
-
-    PointsLot.objects.create(merchant=shop.merchant, account=LoyaltyAccount.objects.get(member=member),
-                             entry=PointsEntry.objects.get(member=member, reason="import"), points=500, remaining=500,
-                             earned_on=member.created_at.date())
+    points_change(account=LoyaltyAccount.objects.get(member=member), member=member, delta=500, reason="import")
     stock(shop, shop.goods, 5)
     client = shop.api()
     key = str(uuid.uuid4())
@@ -305,3 +298,30 @@ def test_held_carts(shop):
     again = client.post(f"/held-orders/{held.data['id']}/resume")
     assert again.status_code == 404
     assert client.post("/held-orders", {"store_id": shop.stores[0].pk, "lines": []}).status_code == 422
+
+
+def test_a_warm_checkout_takes_at_most_15_statements(shop):
+    """The benchmark's sale (level discount, three lines, points redeemed, stored value and cash) writes
+    everything in 15 statements once the token and the settings are cached."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member = funded_member(shop, pay=100000, bonus=50000)
+    points_change(account=LoyaltyAccount.objects.get(member=member), member=member, delta=5000, reason="import")
+    LoyaltyAccount.objects.filter(member=member).update(level=shop.gold)
+    stock(shop, shop.goods, 50)
+    client = shop.api()
+    data = body(shop, member, lines=[{"product_id": shop.service.pk, "qty": 1}, {"product_id": shop.goods.pk, "qty": 1},
+                                     {"product_id": shop.cheap.pk, "qty": 2}], points=300)
+    payable = client.post("/orders/quote", data).data["payable_fen"]
+    data["payments"] = [{"method": "stored_value", "amount_fen": 10000},
+                        {"method": "cash", "amount_fen": payable - 10000, "tendered_fen": 20000}]
+    assert client.post("/orders", data, key=str(uuid.uuid4())).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/orders", data, key=str(uuid.uuid4()))
+    assert response.status_code == 200, response.data
+    statements = [q["sql"] for q in captured.captured_queries
+                  if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) <= 15, "\n".join(s[:120] for s in statements)
+    assert Order.objects.filter(member=member).count() == 2
+    call_command("check_ledgers")

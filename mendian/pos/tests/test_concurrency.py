@@ -78,7 +78,7 @@ def test_an_error_after_the_payment_step_leaves_nothing(monkeypatch):
     def explode(**kwargs):
         raise RuntimeError("the stock service fell over")
 
-    monkeypatch.setattr(checkout, "level_upgrade", explode)
+    monkeypatch.setattr(checkout, "member_record_purchase", explode)
     response = world.api().post("/orders", {"store_id": world.stores[0].pk, "member_id": member.pk,
                                             "lines": [{"product_id": product.pk, "qty": 1}],
                                             "payments": [{"method": "stored_value", "amount_fen": 1000}]},

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from mendian.core.generation import TIMEOUT as settings_cache_timeout_seconds
+from mendian.core.generation import generation, settings_changed
 
 from ..access import Access
 from ..models import ApiToken, Merchant, Staff
@@ -100,6 +104,7 @@ def token_revoke(*, access: Access, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        settings_changed([token.merchant_id])  # cached grants of the token end with the generation
         audit_record(merchant=access.merchant, actor=access, action="token.revoked", target=token,
                      target_label=token.name or token.prefix)
     return token
@@ -109,19 +114,51 @@ def token_revoke_all(*, staff: Staff, kind: str | None = None) -> int:
     tokens = ApiToken.objects.filter(staff=staff, revoked_at__isnull=True)
     if kind:
         tokens = tokens.filter(kind=kind)
+    settings_changed([staff.merchant_id])
     return tokens.update(revoked_at=timezone.now())
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a valid token grants, cached under its hash for one settings generation of its merchant."""
+
+    access: Access
+    generation: int
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+def _cache_key(key_hash: str) -> str:
+    return f"auth:{key_hash}"
+
+
 def token_authenticate(*, raw: str, ip_address: str | None = None) -> Access:
-    """The access a bearer token grants, or ``NotAuthenticated`` with why it is refused."""
+    """The access a bearer token grants, or ``NotAuthenticated`` with why it is refused.
+
+    Valid tokens are cached for their merchant's settings generation: revoking a token, changing the
+    staff member, their role or stores, or suspending the merchant starts a new generation, so the next
+    request reads the database again. The generation is taken before the database is read (the
+    token's merchant is remembered from its first use), so a stale grant is never cached as current.
+    """
+    key_hash = hash_token(raw)
+    now = timezone.now()
+    found = cache.get_many([_cache_key(key_hash), f"authm:{key_hash}"])
+    snapshot, merchant_id = found.get(_cache_key(key_hash)), found.get(f"authm:{key_hash}")
+    current = generation(merchant_id) if merchant_id is not None else None
+    if snapshot is not None and snapshot.generation == current:
+        if snapshot.expires_at is not None and snapshot.expires_at <= now:
+            raise NotAuthenticated("token_expired", _("The API token has expired. Please log in again."))
+        if snapshot.last_used_at is None or now - snapshot.last_used_at > _TOUCH_INTERVAL:
+            ApiToken.objects.filter(pk=snapshot.access.token_id).update(last_used_at=now)
+            cache.set(_cache_key(key_hash), replace(snapshot, last_used_at=now), settings_cache_timeout_seconds)
+        return replace(snapshot.access, ip_address=ip_address)
     token = (
         ApiToken.objects.select_related("staff", "staff__merchant", "staff__role")
-        .filter(key_hash=hash_token(raw))
+        .filter(key_hash=key_hash)
         .first()
     )
     if token is None:
         raise NotAuthenticated("token_invalid", _("The API token is not valid."))
-    now = timezone.now()
     if token.revoked_at is not None:
         raise NotAuthenticated("token_revoked", _("The API token has been revoked."))
     if token.expires_at is not None and token.expires_at <= now:
@@ -134,4 +171,11 @@ def token_authenticate(*, raw: str, ip_address: str | None = None) -> Access:
         raise NotAuthenticated("merchant_suspended", _("This merchant account is suspended."))
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    if merchant_id is None:
+        cache.set(f"authm:{key_hash}", token.merchant_id, None)  # cached from the next use on
+    else:
+        access = replace(access, settings_generation=current)
+        cache.set(_cache_key(key_hash), _Snapshot(replace(access, ip_address=None), current, token.expires_at,
+                                                  token.last_used_at), settings_cache_timeout_seconds)
     return access

@@ -12,7 +12,7 @@ from django.db.models import Sum
 from mendian.members.testing import make_member
 from mendian.tenancy.testing import make_world
 from mendian.wallet.errors import InsufficientBalance
-from mendian.wallet.models import Recharge, WalletAccount, WalletEntry, WalletEntryPart
+from mendian.wallet.models import Recharge, WalletAccount, WalletEntry
 from mendian.wallet.services import wallet_spend
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -70,15 +70,15 @@ def test_an_error_mid_operation_leaves_no_partial_rows(monkeypatch):
     world = make_world("故障")
     member = make_member(world)
     client = world.api()
-    before = (WalletEntry.objects.count(), WalletEntryPart.objects.count(), Recharge.objects.count())
+    before = (WalletEntry.objects.count(), Recharge.objects.count())
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full after the balance moved")
 
-    monkeypatch.setattr(WalletEntryPart.objects, "bulk_create", explode)
+    monkeypatch.setattr("mendian.wallet.services.audit_record", explode)
     response = client.post(f"/members/{member.pk}/recharge", {"store_id": world.stores[0].pk, "pay_fen": 500,
                                                               "payment_method": "cash"}, key=str(uuid.uuid4()))
     assert response.status_code == 500
     account = WalletAccount.objects.get(member=member)
     assert (account.principal_fen, account.bonus_fen) == (0, 0)
-    assert (WalletEntry.objects.count(), WalletEntryPart.objects.count(), Recharge.objects.count()) == before
+    assert (WalletEntry.objects.count(), Recharge.objects.count()) == before

@@ -9,7 +9,7 @@ from django.utils import timezone
 from mendian.core.testing.api import error_code
 from mendian.members.testing import make_member
 from mendian.wallet.errors import InsufficientBalance
-from mendian.wallet.models import Recharge, RechargePlan, WalletAccount, WalletEntry, WalletPool
+from mendian.wallet.models import Recharge, RechargePlan, WalletAccount, WalletEntry
 from mendian.wallet.services import split_spend, wallet_refund_spend, wallet_spend
 
 
@@ -21,9 +21,9 @@ def balance(member):
 def assert_ledger(member):
     account = WalletAccount.objects.get(member=member)
     sums = WalletEntry.objects.filter(account=account).aggregate(p=Sum("principal_delta_fen"), b=Sum("bonus_delta_fen"))
-    pools = WalletPool.objects.filter(account=account).aggregate(p=Sum("principal_fen"), b=Sum("bonus_fen"))
-    assert (account.principal_fen, account.bonus_fen) == (sums["p"] or 0, sums["b"] or 0) == \
-        (pools["p"] or 0, pools["b"] or 0)
+    pools = (sum(p for p, _b in account.pools.values()), sum(b for _p, b in account.pools.values()))
+    assert (account.principal_fen, account.bonus_fen) == (sums["p"] or 0, sums["b"] or 0) == pools
+    call_command("check_ledgers")
 
 
 def recharge(client, member, store, **body):

@@ -10,7 +10,7 @@ from mendian.core.generation import cached_many
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
 
-from .models import Category, Product, StockLevel, StoreProduct
+from .models import Category, Product, StockLevel
 
 
 def product_list(*, access: Access, q: str | None = None, kind: str | None = None,

@@ -37,7 +37,11 @@ POINTS = 100
 STORED_VALUE_FEN = 5000
 
 LUA = r"""
-local members = dofile("%(members)s")
+local members = {}
+for line in io.lines("%(members)s") do
+  local id, payable = line:match("(%%d+) (%%d+)")
+  members[#members + 1] = {tonumber(id), tonumber(payable)}
+end
 local stores = {%(stores)s}
 local path = "/api/v1/orders"
 local template = '{"store_id":%%d,"member_id":%%d,"lines":[%(lines)s],"points":%(points)d,' ..
@@ -319,8 +323,8 @@ def main() -> None:
     try:
         payable = payables(world)
         with tempfile.TemporaryDirectory() as scratch:
-            members = Path(scratch) / "members.lua"
-            members.write_text("return {" + ",".join(f"{{{m},{payable[lv]}}}" for m, lv in world["members"]) + "}")
+            members = Path(scratch) / "members.txt"
+            members.write_text("".join(f"{m} {payable[lv]}\n" for m, lv in world["members"]))
             script = Path(scratch) / "checkout.lua"
             lines = ",".join(f'{{"product_id":{p},"qty":{q}}}' for p, q in zip(world["products"], (1, 1, 2),
                                                                              strict=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mendian.core.models import MerchantOwned, ledger_merchant
 
@@ -13,9 +14,9 @@ class Order(MerchantOwned):
     """A paid sale: what was bought, at what prices, and how it was paid (one transaction)."""
 
     class Status(models.TextChoices):
-        PAID = "paid", _("Paid")
-        PARTLY_REFUNDED = "partly_refunded", _("Partly refunded")
-        REFUNDED = "refunded", _("Refunded")
+        PAID = "paid", pgettext_lazy("order status", "Paid")
+        PARTLY_REFUNDED = "partly_refunded", pgettext_lazy("order status", "Partly refunded")
+        REFUNDED = "refunded", pgettext_lazy("order status", "Refunded")
 
     merchant = ledger_merchant()
     store = models.ForeignKey("tenancy.Store", on_delete=models.PROTECT, related_name="+", db_index=False)

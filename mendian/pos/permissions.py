@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mendian.tenancy.navigation import NavItem
 from mendian.tenancy.permissions import CASHIER, FINANCE, HQ_ADMIN, STORE_MANAGER, Permission
@@ -21,6 +22,6 @@ AUDIT_ACTIONS = {
 
 NAV = (
     NavItem("pos:counter", _("Counter"), "calculator", "pos.sell", 5),
-    NavItem("pos:orders", _("Orders"), "receipt", "pos.orders", 20),
+    NavItem("pos:orders", pgettext_lazy("list of sales", "Orders"), "receipt", "pos.orders", 20),
     NavItem("pos:shifts", _("Shifts"), "clock-history", "pos.shifts", 22),
 )

@@ -1,8 +1,13 @@
 /* The counter (收银台): an Alpine.js component on top of the REST API (session-authenticated).
    Prices are never computed here: every change of the cart asks POST /api/v1/orders/quote, the same
-   pricing engine that checkout uses. Money typed in yuan is turned into fen as text, never as floats. */
+   pricing engine that checkout uses. Money typed in yuan is turned into fen as text, never as floats.
+
+   Made for a cashier with a barcode scanner: the scan field gets the focus back after every action,
+   keys typed while no field has the focus go to it, and F2/F4/F8/F9/Esc work from anywhere. */
 (function () {
   "use strict";
+
+  const NOTICE_MS = 4000;
 
   function yuanToFen(text) {
     const match = String(text || "").trim().match(/^(\d{1,9})(?:\.(\d{1,2}))?$/);
@@ -31,25 +36,68 @@
     return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
   }
 
+  function isTyping(element) {
+    if (!element) return false;
+    return ["INPUT", "SELECT", "TEXTAREA"].includes(element.tagName) || element.isContentEditable;
+  }
+
+  // A phone or tablet: moving the focus would pop the on-screen keyboard up after every tap.
+  const TOUCH = !!(window.matchMedia && window.matchMedia("(hover: none) and (pointer: coarse)").matches);
+
   window.mendianPos = function (config, labels) {
     return {
       cfg: config, t: labels, fen: fenToYuan,
-      query: "", category: null, cart: [], quote: null, error: "", notice: "", busy: false,
+      query: "", category: null, cart: [], quote: null, quoting: false, quoteSeq: 0, payAfterQuote: false,
+      error: "", notice: "", noticeTimer: null, busy: false,
       member: null, memberQuery: "", memberResults: [], points: "", verifyCode: "", verifyOtp: "",
       payments: [], payKey: null, lastOrder: null, held: [], showHeld: false,
       panel: "", registerPhone: "", registerName: "", rechargePlan: "", rechargeAmount: "", rechargeMethod: "wechat",
-      quoteTimer: null,
+      quoteTimer: null, payButtonSeen: false, errorFrom: "",
 
       init() {
         this.$nextTick(() => this.focusScan());
         document.addEventListener("keydown", (event) => this.shortcut(event));
+        // The phone's bottom bar steps aside once the pay button itself is on screen.
+        if (window.IntersectionObserver && this.$refs.payButton) {
+          // Several changes can come in one call, oldest first: the last one is the current state.
+          new IntersectionObserver((entries) => { this.payButtonSeen = entries[entries.length - 1].isIntersecting; })
+            .observe(this.$refs.payButton);
+        }
       },
       shortcut(event) {
-        const keys = {F2: () => this.focusScan(), F4: () => this.$refs.memberInput.focus(), F8: () => this.hold(),
-          F9: () => this.pay(), Escape: () => { this.panel = ""; this.error = ""; this.focusScan(); }};
-        if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+        const keys = {
+          F2: () => this.focusScan(true),
+          F4: () => this.focusMember(),
+          F8: () => this.hold(),
+          F9: () => this.pay(),
+          Escape: () => this.dismiss(),
+        };
+        if (keys[event.key]) { event.preventDefault(); keys[event.key](); return; }
+        // A scanner "types" the barcode: if it lands on a button or nowhere, send it to the scan field
+        // (not the space bar, which presses the focused button).
+        if (event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.metaKey && !event.altKey &&
+            !isTyping(document.activeElement)) this.focusScan(true);
       },
-      focusScan() { if (this.$refs.scan) this.$refs.scan.focus(); },
+      focusScan(force) {
+        if (this.$refs.scan && (force || !TOUCH)) this.$refs.scan.focus();
+      },
+      focusMember() {
+        if (this.member) { if (this.$refs.pointsInput) this.$refs.pointsInput.focus(); return; }
+        if (this.$refs.memberInput) this.$refs.memberInput.focus();
+      },
+      dismiss() {
+        this.panel = ""; this.error = ""; this.notice = ""; this.showHeld = false; this.memberResults = [];
+        this.focusScan(true);
+      },
+
+      // Feedback: a notice fades after a few seconds (a sale's stays, with its change and receipt); an error
+      // stays until it is dismissed (×, Esc) or the next action succeeds.
+      say(text, order) {
+        clearTimeout(this.noticeTimer);
+        this.notice = text; this.lastOrder = order || null;
+        if (!order) this.noticeTimer = setTimeout(() => { this.notice = ""; }, NOTICE_MS);
+      },
+      fail(message, from) { this.error = message; this.errorFrom = from || ""; },
 
       get visible() {
         const q = this.query.trim().toLowerCase();
@@ -57,20 +105,30 @@
           (this.category === null || p.category_id === this.category) &&
           (!q || p.name.toLowerCase().includes(q) || (p.barcode && p.barcode.includes(q)))).slice(0, 60);
       },
+      get itemCount() { return this.cart.reduce((sum, line) => sum + line.qty, 0); },
+      pickCategory(id) { this.category = id; this.focusScan(); },
       scan() {
         const q = this.query.trim();
         if (!q) return;
+        this.error = "";
         const exact = this.cfg.products.find((p) => p.barcode && p.barcode === q);
         const hits = this.visible;
         if (exact) this.add(exact);
         else if (hits.length === 1) this.add(hits[0]);
-        else { this.notice = hits.length ? this.t.pick_one : this.t.nothing_found; return; }
+        else if (hits.length) { this.say(this.t.pick_one); return; }
+        else {
+          // Selected, so that the next scan replaces the unknown code instead of being glued to it.
+          this.fail(this.t.nothing_found.replace("%(query)s", q));
+          this.$refs.scan.select();
+          return;
+        }
         this.query = "";
       },
       add(product) {
         const line = this.cart.find((l) => l.product.id === product.id);
         if (line) line.qty += 1; else this.cart.push({product: product, qty: 1});
-        this.notice = product.name + " +1";
+        this.error = "";
+        this.say(product.name + " +1");
         this.requote();
         this.focusScan();
       },
@@ -79,10 +137,12 @@
         if (!qty || qty < 1) this.cart = this.cart.filter((l) => l !== line);
         else line.qty = Math.min(qty, 9999);
         this.requote();
+        this.focusScan();
       },
       clear() {
         this.cart = []; this.member = null; this.points = ""; this.quote = null; this.payments = [];
-        this.error = ""; this.payKey = null; this.verifyCode = ""; this.verifyOtp = "";
+        this.error = ""; this.payKey = null; this.verifyCode = ""; this.verifyOtp = ""; this.panel = "";
+        this.memberResults = []; this.query = "";
         this.focusScan();
       },
 
@@ -105,26 +165,43 @@
       async api(method, path, body, key) {
         const headers = {"Content-Type": "application/json", "X-CSRFToken": csrf()};
         if (key) headers["Idempotency-Key"] = key;
-        const response = await fetch(this.cfg.urls.api + path, {method: method, headers: headers,
-          body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin"});
+        let response;
+        try {
+          response = await fetch(this.cfg.urls.api + path, {method: method, headers: headers,
+            body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin"});
+        } catch (e) { throw new Error(this.t.network_error); }
         const data = response.status === 204 ? null : await response.json().catch(() => null);
         if (!response.ok) {
           const message = data && data.error ? data.error.message : this.t.network_error;
           const fields = data && data.error && data.error.detail && data.error.detail.fields;
-          throw new Error(fields && fields.length ? message + " " + fields.map((f) => f.message).join(" ") : message);
+          const error = new Error(fields && fields.length ? message + " " + fields.map((f) => f.message).join(" ") : message);
+          // A refusal (4xx) changed nothing on the server; a 5xx or no answer may have done it all.
+          error.refused = response.status < 500;
+          throw error;
         }
         return data;
       },
       requote() {
         clearTimeout(this.quoteTimer);
         this.payKey = null;
-        if (!this.cart.length) { this.quote = null; this.payments = []; return; }
+        const seq = ++this.quoteSeq;
+        if (!this.cart.length) { this.quote = null; this.payments = []; this.quoting = false; return; }
+        this.quoting = true;
         this.quoteTimer = setTimeout(async () => {
           try {
-            this.quote = await this.api("POST", "/orders/quote", this.body(false));
-            this.error = "";
+            const quote = await this.api("POST", "/orders/quote", this.body(false));
+            if (seq !== this.quoteSeq) return;  // an older answer arriving late
+            this.quote = quote;
+            if (this.errorFrom === "quote") this.error = "";
             this.fillPayments();
-          } catch (e) { this.error = e.message; }
+          } catch (e) {
+            if (seq !== this.quoteSeq) return;
+            this.quote = null;  // never let the cashier charge a price that is no longer true
+            this.payAfterQuote = false;
+            this.fail(e.message, "quote");
+          }
+          this.quoting = false;
+          if (this.payAfterQuote) { this.payAfterQuote = false; this.pay(); }
         }, 120);
       },
       fillPayments() {
@@ -134,6 +211,10 @@
           this.payments = [{method: method, amount: plainYuan(this.quote.payable_fen), tendered: ""}];
         }
       },
+      get payMethods() {
+        // Only a member has stored value to pay with.
+        return this.cfg.methods.filter((m) => this.member || m.value !== "stored_value");
+      },
       get paidFen() { return this.payments.reduce((sum, p) => sum + (yuanToFen(p.amount) || 0), 0); },
       get leftFen() { return this.quote ? this.quote.payable_fen - this.paidFen : 0; },
       get changeFen() {
@@ -141,94 +222,142 @@
         if (!cash || !yuanToFen(cash.tendered)) return 0;
         return Math.max(0, yuanToFen(cash.tendered) - (yuanToFen(cash.amount) || 0));
       },
+      overBalance(payment) {
+        return !!(this.member && payment.method === "stored_value" &&
+          (yuanToFen(payment.amount) || 0) > this.member.balance_fen);
+      },
       addPayment() {
         const used = this.payments.map((p) => p.method);
-        const method = this.cfg.methods.map((m) => m.value).find((m) => !used.includes(m));
+        const method = this.payMethods.map((m) => m.value).find((m) => !used.includes(m));
         if (!method) return;
         this.payments.push({method: method, amount: plainYuan(Math.max(this.leftFen, 0)), tendered: ""});
       },
-      removePayment(index) { this.payments.splice(index, 1); },
+      removePayment(index) {
+        this.payments.splice(index, 1);
+        if (this.payments.length === 1 && this.quote) this.payments[0].amount = plainYuan(this.quote.payable_fen);
+      },
       get needsVerification() {
         return this.cfg.store.verify && this.member &&
           ((parseInt(this.points, 10) > 0) || this.payments.some((p) => p.method === "stored_value"));
       },
 
       async pay() {
-        if (!this.cart.length || this.busy) return;
-        if (this.leftFen !== 0) { this.error = this.t.payments_must_match; return; }
+        if (this.busy) return;
+        if (!this.cart.length) { this.fail(this.t.empty_cart); this.focusScan(); return; }
+        if (this.quoting) { this.payAfterQuote = true; return; }  // F9 right after a scan: pay the new price
+        if (!this.quote) return;
+        if (this.leftFen !== 0) { this.fail(this.t.payments_must_match); return; }
         this.busy = true;
+        this.error = "";
         this.payKey = this.payKey || newKey();  // a retry after a network error is the same sale
         try {
           const order = await this.api("POST", "/orders", this.body(true), this.payKey);
-          this.lastOrder = order;
-          this.notice = this.t.paid + " " + order.no + (order.change_fen ? " · " + this.t.change + " " + fenToYuan(order.change_fen) : "");
-          const member = this.member;
+          // The next customer starts from nothing: keeping the member would sell to them by mistake.
           this.clear();
-          if (member) this.refreshMember(member.id);
-        } catch (e) { this.error = e.message; }
+          this.say(this.t.paid.replace("%(no)s", order.no) + (order.change_fen ? " · " + this.t.change + " " + fenToYuan(order.change_fen) : ""), order);
+        } catch (e) {
+          this.fail(e.message);
+          // Refused (e.g. not enough stored value): the cashier changes the payment and tries again, which is a
+          // new request. Not answered: keep the key, so that trying again cannot charge twice.
+          if (e.refused) this.payKey = null;
+        }
         this.busy = false;
       },
       receiptUrl(order, width) { return this.cfg.urls.receipt.replace("{id}", order.id) + "?width=" + width; },
+      goToPayment() {
+        this.$refs.payButton.scrollIntoView({behavior: "smooth", block: "center"});
+      },
 
       async findMember() {
         const q = this.memberQuery.trim();
-        if (!q) return;
+        if (!q) { this.focusMember(); return; }
         try {
           const page = await this.api("GET", "/members?limit=10&q=" + encodeURIComponent(q));
           this.memberResults = page.items;
+          this.error = "";
           if (page.items.length === 1) this.pickMember(page.items[0]);
-          else if (!page.items.length) { this.notice = this.t.no_member; this.registerPhone = q; }
-        } catch (e) { this.error = e.message; }
+          else if (!page.items.length) {
+            this.fail(this.t.no_member);
+            if (this.cfg.can_register) {
+              this.panel = "register";
+              this.registerPhone = /^[0-9+ -]+$/.test(q) ? q : "";
+              this.registerName = this.registerPhone ? "" : q;
+            }
+          }
+        } catch (e) { this.fail(e.message); }
       },
       pickMember(member) {
-        this.member = member; this.memberResults = []; this.memberQuery = ""; this.points = "";
+        this.member = member; this.memberResults = []; this.memberQuery = ""; this.points = ""; this.panel = "";
         this.requote();
         this.focusScan();
       },
-      dropMember() { this.member = null; this.points = ""; this.requote(); },
+      dropMember() {
+        this.member = null; this.points = ""; this.panel = ""; this.verifyCode = ""; this.verifyOtp = "";
+        this.payments.forEach((p) => { if (p.method === "stored_value") p.method = "cash"; });
+        this.requote();
+        this.focusScan();
+      },
       async refreshMember(id) {
-        try { this.member = await this.api("GET", "/members/" + id); } catch (e) { this.error = e.message; }
+        try { this.member = await this.api("GET", "/members/" + id); } catch (e) { this.fail(e.message); }
       },
       async sendCode() {
-        try { await this.api("POST", "/members/" + this.member.id + "/payment-code", undefined, newKey());
-              this.notice = this.t.code_sent; }
-        catch (e) { this.error = e.message; }
+        try {
+          await this.api("POST", "/members/" + this.member.id + "/payment-code", undefined, newKey());
+          this.say(this.t.code_sent);
+        } catch (e) { this.fail(e.message); }
+      },
+      toggleRegister() {
+        this.panel = this.panel === "register" ? "" : "register";
+        if (this.panel === "register") this.$nextTick(() => this.$refs.registerPhone && this.$refs.registerPhone.focus());
       },
       async register() {
+        if (this.busy) return;
+        this.busy = true;
         try {
           const member = await this.api("POST", "/members", {phone: this.registerPhone, name: this.registerName,
             store_id: this.cfg.store.id, source: "counter"}, newKey());
-          this.panel = ""; this.registerName = ""; this.pickMember(member);
-          this.notice = this.t.registered;
-        } catch (e) { this.error = e.message; }
+          this.panel = ""; this.registerName = ""; this.registerPhone = ""; this.error = "";
+          this.pickMember(member);
+          this.say(this.t.registered);
+        } catch (e) { this.fail(e.message); }
+        this.busy = false;
       },
       async recharge() {
+        if (this.busy) return;
         const plan = this.cfg.plans.find((p) => String(p.id) === String(this.rechargePlan));
         const pay = plan ? plan.pay_fen : yuanToFen(this.rechargeAmount);
-        if (!pay) { this.error = this.t.amount_needed; return; }
+        if (!pay) { this.fail(this.t.amount_needed); return; }
         const body = {store_id: this.cfg.store.id, pay_fen: pay, payment_method: this.rechargeMethod};
         if (plan) body.plan_id = plan.id;
+        this.busy = true;
         try {
           await this.api("POST", "/members/" + this.member.id + "/recharge", body, newKey());
-          this.panel = ""; this.rechargeAmount = "";
+          this.panel = ""; this.rechargeAmount = ""; this.rechargePlan = ""; this.error = "";
           await this.refreshMember(this.member.id);
-          this.notice = this.t.recharged + " " + fenToYuan(this.member.balance_fen);
+          this.say(this.t.recharged + " " + fenToYuan(this.member.balance_fen));
           this.requote();
-        } catch (e) { this.error = e.message; }
+          this.focusScan();
+        } catch (e) { this.fail(e.message); }
+        this.busy = false;
       },
 
       async hold() {
-        if (!this.cart.length) return;
+        if (!this.cart.length) { this.fail(this.t.empty_cart); this.focusScan(); return; }
         try {
           await this.api("POST", "/held-orders", {store_id: this.cfg.store.id,
             member_id: this.member ? this.member.id : null, points: parseInt(this.points, 10) || 0,
             lines: this.cart.map((l) => ({product_id: l.product.id, qty: l.qty}))}, newKey());
-          this.clear(); this.notice = this.t.held;
-        } catch (e) { this.error = e.message; }
+          this.clear(); this.say(this.t.held);
+          if (this.showHeld) this.loadHeld();
+        } catch (e) { this.fail(e.message); }
+      },
+      toggleHeld() {
+        if (this.showHeld) { this.showHeld = false; this.focusScan(); return; }
+        this.loadHeld();
       },
       async loadHeld() {
         try { this.held = await this.api("GET", "/held-orders?store_id=" + this.cfg.store.id); this.showHeld = true; }
-        catch (e) { this.error = e.message; }
+        catch (e) { this.fail(e.message); }
       },
       async resume(held) {
         try {
@@ -236,11 +365,12 @@
           this.clear();
           this.cart = taken.cart.lines.map((l) => ({product: this.cfg.products.find((p) => p.id === l.product_id), qty: l.qty}))
             .filter((l) => l.product);
+          if (taken.cart.lines.length > this.cart.length) this.fail(this.t.held_lines_gone);
           if (taken.member_id) await this.refreshMember(taken.member_id);
           this.points = taken.cart.points ? String(taken.cart.points) : "";
           this.showHeld = false;
           this.requote();
-        } catch (e) { this.error = e.message; }
+        } catch (e) { this.fail(e.message); this.loadHeld(); }
       },
     };
   };

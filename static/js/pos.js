@@ -113,8 +113,10 @@
         this.error = "";
         const exact = this.cfg.products.find((p) => p.barcode && p.barcode === q);
         const hits = this.visible;
+        // Digits are a barcode: only the whole code adds a product, never a part of one.
+        const byName = !/^\d+$/.test(q);
         if (exact) this.add(exact);
-        else if (hits.length === 1) this.add(hits[0]);
+        else if (hits.length === 1 && byName) this.add(hits[0]);
         else if (hits.length) { this.say(this.t.pick_one); return; }
         else {
           // Selected, so that the next scan replaces the unknown code instead of being glued to it.

@@ -17,3 +17,13 @@ def setup(database_url: str) -> None:
     import django
 
     django.setup()
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database named at the end of ``url`` (benchmarks start from nothing)."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')

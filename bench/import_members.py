@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _django import recreate_database
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mendian_bench"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "欣怡", "子涵", "浩然", "宇轩"]
@@ -42,15 +44,6 @@ def generate(path: Path, rows: int) -> None:
                 rng.choice(["普通", "银卡", "金卡"]), rng.choice([0, 0, 50, 1200]), principal, principal // 2,
                 rng.choice(["S001", "S002"]),
             ])
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup(url: str) -> None:

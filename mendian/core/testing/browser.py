@@ -30,3 +30,14 @@ def browser_page(*, locale: str = "zh-CN", mobile: bool = False) -> Iterator[obj
         finally:
             context.close()
             browser.close()
+
+
+def log_in(page: object, base_url: str, username: str, password: str, *, then: str = "/") -> None:
+    """Log in through the real login page and land on ``then``."""
+    page.goto(f"{base_url}/login/")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(f"{base_url}/")  # type: ignore[attr-defined]
+    if then != "/":
+        page.goto(f"{base_url}{then}")  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from mendian.core.testing.browser import browser_page
+from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,12 +27,7 @@ def test_cashier_finds_a_member_and_recharges_with_a_plan(live_server):
     member = make_member(world, phone="13966667777", name="王小美")
     cashier = world.staff("cashier", stores=[world.stores[0]])
     with browser_page() as page:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", cashier.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        page.goto(f"{live_server.url}/members/")
+        log_in(page, live_server.url, cashier.username, PASSWORD, then="/members/")
         page.fill("input[name=q]", "13966667777")
         page.wait_for_function("document.querySelectorAll('#member-results tbody tr').length === 1")
         assert "139****7777" in page.locator("#member-results").inner_text()

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from mendian.core.testing.browser import browser_page
+from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,12 +38,7 @@ def test_sale_with_member_points_and_split_payment(live_server):
     points_adjust(access=world.access(), member=member, delta=500, note="开业活动")
     cashier = world.staff("cashier", stores=[world.stores[0]])
     with browser_page() as page:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", cashier.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        page.goto(f"{live_server.url}/counter/")
+        log_in(page, live_server.url, cashier.username, PASSWORD, then="/counter/")
         page.fill("[data-testid=scan]", "洗剪吹")
         page.keyboard.press("Enter")
         page.fill("[data-testid=scan]", "洗发水")
@@ -94,12 +89,7 @@ def _counter_world(*, more_products=0):
 
 
 def _log_in(page, url, staff):
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", staff.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    page.goto(f"{url}/counter/")
+    log_in(page, url, staff.username, PASSWORD, then="/counter/")
 
 
 def _shows(page, testid, text):

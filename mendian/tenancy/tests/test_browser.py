@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from mendian.core.testing.browser import browser_page
+from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,11 +47,7 @@ def test_phone_layout_has_a_working_menu(live_server):
 
     world = make_world("手机")
     with browser_page(mobile=True) as page:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", world.owner.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        log_in(page, live_server.url, world.owner.username, PASSWORD)
         staff_link = page.locator("#side-nav a[href='/staff/']")
         assert not staff_link.is_visible()
         page.click("button.navbar-toggler")

@@ -7,6 +7,7 @@ from mendian.core.api import Utf8JSONRenderer, install_error_handlers
 from mendian.loyalty.api import router as loyalty_router
 from mendian.members.api import router as members_router
 from mendian.pos.api import router as pos_router
+from mendian.promotions.api import router as promotions_router
 from mendian.tenancy.api import router as tenancy_router
 from mendian.tenancy.auth import BearerAuth, SessionAccessAuth
 from mendian.wallet.api import router as wallet_router
@@ -27,3 +28,4 @@ api.add_router("/", loyalty_router)
 api.add_router("/", wallet_router)
 api.add_router("/", catalog_router)
 api.add_router("/", pos_router)
+api.add_router("/", promotions_router)

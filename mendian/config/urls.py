@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("mendian.wallet.urls")),
     path("", include("mendian.catalog.urls")),
     path("", include("mendian.pos.urls")),
+    path("", include("mendian.promotions.urls")),
     path("", include("mendian.tenancy.urls")),
 ]
 

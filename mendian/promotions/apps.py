@@ -6,3 +6,14 @@ class PromotionsConfig(AppConfig):
     name = "mendian.promotions"
     label = "promotions"
     verbose_name = _("Coupons and promotions")
+
+    def ready(self) -> None:
+        from mendian.tenancy.audit import register_audit_actions
+        from mendian.tenancy.navigation import register_nav
+        from mendian.tenancy.permissions import register_permissions
+
+        from .permissions import AUDIT_ACTIONS, NAV, PERMISSIONS
+
+        register_permissions(PERMISSIONS)
+        register_audit_actions(AUDIT_ACTIONS)
+        register_nav(*NAV)

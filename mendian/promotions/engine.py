@@ -58,17 +58,27 @@ class PointsRuleIn:
 class CouponIn:
     coupon_id: int
     template_id: int
-    kind: str  # "amount_off" or "percent_off"
+    kind: str  # "amount_off" (满减), "voucher" (代金券), "percent_off" (折扣) or "item" (商品券)
     amount_fen: int = 0
-    percent: int = 100  # percent_off: the part paid, 80 = 8折
+    percent: int = 100  # percent_off, and item coupons at a percent: the part paid, 80 = 8折
     max_discount_fen: int | None = None
     min_spend_fen: int = 0
+    # Scope: a line is eligible when it matches an include (any of the three; none given = every
+    # line) and no exclude.
     include_product_ids: frozenset[int] | None = None
     exclude_product_ids: frozenset[int] = frozenset()
+    include_category_ids: frozenset[int] | None = None
+    include_group_ids: frozenset[int] | None = None
+    exclude_category_ids: frozenset[int] = frozenset()
+    exclude_group_ids: frozenset[int] = frozenset()
     store_ids: frozenset[int] | None = None
     stackable: bool = False
+    stack_group: str = ""  # stackable coupons combine within their group only
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    at_counter: bool = True
+    item_mode: str = ""  # item coupons: "free", "price" (item_price_fen) or "percent" (percent)
+    item_price_fen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -164,17 +174,50 @@ def member_unit_price(line: LineIn, member: MemberIn | None) -> int:
 
 
 # --- rule 3 ----------------------------------------------------------------------------------
+def _in_scope(coupon: CouponIn, line: LineIn) -> bool:
+    includes = (coupon.include_product_ids, coupon.include_category_ids, coupon.include_group_ids)
+    if any(ids is not None for ids in includes) and not (
+            (coupon.include_product_ids is not None and line.product_id in coupon.include_product_ids)
+            or (coupon.include_category_ids is not None and line.category_id in coupon.include_category_ids)
+            or (coupon.include_group_ids is not None and not line.group_ids.isdisjoint(coupon.include_group_ids))):
+        return False
+    return not (line.product_id in coupon.exclude_product_ids or line.category_id in coupon.exclude_category_ids
+                or not line.group_ids.isdisjoint(coupon.exclude_group_ids))
+
+
 def _eligible(coupon: CouponIn, lines: tuple[LineIn, ...], amounts: list[int]) -> list[int]:
-    return [i for i, line in enumerate(lines) if amounts[i] > 0
-            and (coupon.include_product_ids is None or line.product_id in coupon.include_product_ids)
-            and line.product_id not in coupon.exclude_product_ids]
+    return [i for i, line in enumerate(lines) if amounts[i] > 0 and _in_scope(coupon, line)]
 
 
-def _coupon_value(coupon: CouponIn, base_fen: int) -> int:
-    if coupon.kind == "amount_off":
-        return min(coupon.amount_fen, base_fen)
-    value = div_half_up(base_fen * (100 - coupon.percent), 100)
-    return min(value, coupon.max_discount_fen) if coupon.max_discount_fen is not None else value
+def _discount(coupon: CouponIn, lines: tuple[LineIn, ...], amounts: list[int], eligible: list[int]) -> list[int]:
+    """The coupon's discount on each line, from what is left of the lines (``amounts``)."""
+    shares = [0] * len(amounts)
+    if not eligible:
+        return shares
+    if coupon.kind == "item":
+        # One unit of the dearest eligible line, at what is left of its price.
+        best = max(eligible, key=lambda i: (amounts[i] // lines[i].qty, -i))
+        unit = amounts[best] // lines[best].qty
+        if coupon.item_mode == "free":
+            value = unit
+        elif coupon.item_mode == "price":
+            value = max(unit - (coupon.item_price_fen or 0), 0)
+        else:
+            value = unit - percent_of(unit, coupon.percent)
+        if coupon.max_discount_fen is not None:
+            value = min(value, coupon.max_discount_fen)
+        shares[best] = value
+        return shares
+    base = sum(amounts[i] for i in eligible)
+    if coupon.kind in ("amount_off", "voucher"):
+        value = min(coupon.amount_fen, base)
+    else:
+        value = div_half_up(base * (100 - coupon.percent), 100)
+        if coupon.max_discount_fen is not None:
+            value = min(value, coupon.max_discount_fen)
+    for i, part in zip(eligible, allocate(value, [amounts[i] for i in eligible]), strict=True):
+        shares[i] = part
+    return shares
 
 
 def check_coupon(coupon: CouponIn, cart: CartIn, amounts: list[int]) -> CouponCheck:
@@ -188,11 +231,13 @@ def check_coupon(coupon: CouponIn, cart: CartIn, amounts: list[int]) -> CouponCh
         reason = "not_yet_valid"
     elif coupon.store_ids is not None and cart.store_id not in coupon.store_ids:
         reason = "not_in_store"
+    elif not coupon.at_counter:
+        reason = "not_at_counter"
     elif not eligible:
         reason = "no_eligible_products"
     elif eligible_total < coupon.min_spend_fen:
         reason = "below_min_spend"
-    discount = 0 if reason else _coupon_value(coupon, eligible_total)
+    discount = 0 if reason else sum(_discount(coupon, cart.lines, amounts, eligible))
     return CouponCheck(coupon.coupon_id, reason is None, reason, discount, coupon.min_spend_fen, eligible_total)
 
 
@@ -201,12 +246,8 @@ def _apply_coupons(cart: CartIn, chosen: list[CouponIn], base: list[int]) -> tup
     amounts = list(base)
     shares: dict[int, list[int]] = {}
     for coupon in chosen:
-        eligible = _eligible(coupon, cart.lines, amounts)
-        value = _coupon_value(coupon, sum(amounts[i] for i in eligible)) if eligible else 0
-        parts = allocate(value, [amounts[i] for i in eligible]) if eligible else []
-        share = [0] * len(amounts)
-        for i, part in zip(eligible, parts, strict=True):
-            share[i] = part
+        share = _discount(coupon, cart.lines, amounts, _eligible(coupon, cart.lines, amounts))
+        for i, part in enumerate(share):
             amounts[i] -= part
         shares[coupon.coupon_id] = share
     return amounts, shares
@@ -216,20 +257,20 @@ def _expiry(coupon: CouponIn) -> float:
     return coupon.valid_until.timestamp() if coupon.valid_until is not None else float("inf")
 
 
-def _best_combination(cart: CartIn, usable: list[CouponIn], base: list[int]) -> list[CouponIn]:
+def _best_combination(cart: CartIn, usable: list[CouponIn], base: list[int],
+                      standalone: dict[int, int]) -> list[CouponIn]:
     """API.md rule 3 ``"auto"``: the largest total discount; on a tie, the combination expiring first.
 
-    Options are each exclusive coupon alone, and the stackable coupons together (for each template the
-    one worth most alone, the earlier expiry on a tie): linear in the number of coupons.
+    Options are each exclusive coupon alone, and for each stacking group its stackable coupons together
+    (for each template the one worth most alone, the earlier expiry on a tie): linear in the number of
+    coupons, so a member holding dozens of coupons is priced as fast as one holding two.
     """
-    standalone = {c.coupon_id: _coupon_value(c, sum(base[i] for i in _eligible(c, cart.lines, base)))
-                  for c in usable}
     options: list[list[CouponIn]] = [[c] for c in usable if not c.stackable]
-    per_template: dict[int, CouponIn] = {}
+    groups: dict[str, dict[int, CouponIn]] = {}
     for coupon in sorted((c for c in usable if c.stackable),
                          key=lambda c: (-standalone[c.coupon_id], _expiry(c), c.coupon_id)):
-        per_template.setdefault(coupon.template_id, coupon)
-    if per_template:
+        groups.setdefault(coupon.stack_group, {}).setdefault(coupon.template_id, coupon)
+    for _group, per_template in sorted(groups.items()):
         options.append(sorted(per_template.values(), key=lambda c: c.coupon_id))
     best: tuple[int, float, list[CouponIn]] | None = None
     for option in options:
@@ -241,10 +282,20 @@ def _best_combination(cart: CartIn, usable: list[CouponIn], base: list[int]) -> 
     return best[2] if best else []
 
 
+def combinable(coupons: list[CouponIn]) -> bool:
+    """At most one exclusive coupon and nothing beside it; stackable ones of one group, one per template."""
+    exclusive = [c for c in coupons if not c.stackable]
+    if exclusive:
+        return len(coupons) == 1
+    templates = [c.template_id for c in coupons]
+    return len(templates) == len(set(templates)) and len({c.stack_group for c in coupons}) <= 1
+
+
 def _chosen_coupons(cart: CartIn, checks: dict[int, CouponCheck], base: list[int]) -> list[CouponIn]:
     by_id = {c.coupon_id: c for c in cart.coupons}
     if cart.coupon_selection == "auto":
-        return _best_combination(cart, [c for c in cart.coupons if checks[c.coupon_id].usable], base)
+        return _best_combination(cart, [c for c in cart.coupons if checks[c.coupon_id].usable], base,
+                                 {cid: check.discount_fen for cid, check in checks.items()})
     chosen = []
     for coupon_id in dict.fromkeys(cart.coupon_selection):
         coupon = by_id.get(coupon_id)
@@ -258,9 +309,7 @@ def _chosen_coupons(cart: CartIn, checks: dict[int, CouponCheck], base: list[int
                                                            "min_spend_fen": check.min_spend_fen,
                                                            "eligible_total_fen": check.eligible_total_fen})
         chosen.append(coupon)
-    exclusive = [c for c in chosen if not c.stackable]
-    templates = [c.template_id for c in chosen if c.stackable]
-    if (exclusive and len(chosen) > 1) or len(templates) != len(set(templates)):
+    if not combinable(chosen):
         raise InvalidInput("coupons_not_combinable", _("These coupons cannot be used together."),
                            field="coupon_ids")
     return chosen

@@ -18,6 +18,7 @@ from mendian.loyalty.services import Figures, PointsMove, level_change_audit, le
 from mendian.members.errors import MemberExists
 from mendian.members.models import Member
 from mendian.members.services import member_record_purchase, register_member
+from mendian.promotions.coupons import coupons_use
 from mendian.promotions.engine import PricedCart, price_cart
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
@@ -35,7 +36,7 @@ def sale_quote(*, access: Access, request: SaleRequest) -> tuple[PricedCart, dic
     the priced cart and the products' names."""
     access.require("pos.sell")
     access.require_store(request.store.pk)
-    context = pricing_context(request=request, now=timezone.now(), generation=access.generation())
+    context = pricing_context(request=request, now=timezone.now(), generation=access.generation(), list_coupons=True)
     return price_cart(context.cart), {pid: sellable.product.name for pid, sellable in context.products.items()}
 
 
@@ -86,6 +87,10 @@ def sale_checkout(*, access: Access, request: SaleRequest, savepoint: bool = Tru
         verify_member_present(store=request.store, member=member, uses_member_money=uses_member_money,
                               verification=request.verification)
         order = _record(access, request.store, context, priced, now)
+        if priced.coupons_applied:
+            coupons_use(merchant_id=access.merchant.pk, member_id=member.pk, order_id=order.pk,
+                        store_id=request.store.pk, staff=access.staff, when=now,
+                        discounts={cid: priced.coupon_discount_of(cid) for cid in priced.coupons_applied})
         _move_stock(access, request.store, context, priced, order, now)
         if context.accounts is not None:
             _move_member(access, request.store, context, priced, order, now)

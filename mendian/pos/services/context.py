@@ -16,7 +16,9 @@ from mendian.core.generation import cached_many
 from mendian.loyalty.models import Level, PointsRule
 from mendian.loyalty.services import points_rule_get
 from mendian.members.models import Member
+from mendian.promotions.coupons import coupon_inputs
 from mendian.promotions.engine import CartIn, CouponIn, LineIn, MemberIn, PaymentIn, PointsRuleIn
+from mendian.promotions.selectors import templates_for_counter
 from mendian.tenancy.models import Store
 from mendian.wallet.services import MemberAccounts, member_accounts_lock, member_accounts_read
 
@@ -79,10 +81,11 @@ def loyalty_settings(merchant_id: int, generation: int | None) -> tuple[PointsRu
     return found["rule"], found["levels"]
 
 
-def pricing_context(*, request: SaleRequest, now: datetime, coupons: tuple[CouponIn, ...] = (),
-                    lock: bool = False, generation: int | None = None) -> PricingContext:
+def pricing_context(*, request: SaleRequest, now: datetime, lock: bool = False, generation: int | None = None,
+                    list_coupons: bool = False) -> PricingContext:
     """Everything the engine needs; ``lock`` (checkout) holds the member's rows until the transaction
-    ends; with the merchant's settings ``generation`` the settings come from the cache."""
+    ends; with the merchant's settings ``generation`` the settings come from the cache. The member's
+    coupons are read when the sale names some (or ``"auto"``) or ``list_coupons`` (a quote shows them)."""
     store = request.store
     lines = merged_lines(request.lines)
     accounts = None
@@ -98,6 +101,10 @@ def pricing_context(*, request: SaleRequest, now: datetime, coupons: tuple[Coupo
         member_in = MemberIn(discount_pct=level.discount_pct if level else 100,
                              points_multiplier_pct=level.points_multiplier_pct if level else 100,
                              points_balance=accounts.loyalty.points)
+    coupons: tuple[CouponIn, ...] = ()
+    if accounts is not None and (request.coupon_selection or list_coupons):
+        coupons = coupon_inputs(member_id=accounts.member.pk, merchant_id=store.merchant_id, now=now,
+                                templates=templates_for_counter(merchant_id=store.merchant_id, generation=generation))
     products = sellable_products(merchant_id=store.merchant_id, store_id=store.pk,
                                  product_ids={line.product_id for line in lines}, with_groups=bool(coupons),
                                  generation=generation)

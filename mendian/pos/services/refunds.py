@@ -18,6 +18,7 @@ from mendian.core.validation import required_text
 from mendian.loyalty.models import PointsEntry
 from mendian.loyalty.services import PointsMove, points_post
 from mendian.members.services import member_record_refund
+from mendian.promotions.coupons import coupons_give_back
 from mendian.promotions.engine import share_of, split_by_remaining
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
@@ -80,6 +81,8 @@ def order_refund(*, access: Access, order: Order, reason: str, store: Store | No
         taken, shortfall = _refund_points(access, accounts, store, refund, used_back, earned_back, now)
         _refund_stock(access, store, order_lines, wanted, refund, now)
         fully = all(line.refunded_qty == line.qty for line in order_lines)
+        if fully and order.coupons_applied:
+            coupons_give_back(order_id=order.pk, merchant_id=order.merchant_id, now=now)
         Order.objects.filter(pk=order.pk).update(
             refunded_fen=order.refunded_fen + amount,
             status=Order.Status.REFUNDED if fully else Order.Status.PARTLY_REFUNDED)

@@ -91,17 +91,47 @@ def test_rule_3_auto_prefers_the_coupon_expiring_first_on_a_tie_and_respects_exc
     assert missing.value.code == "coupon_unavailable"
 
 
-def test_auto_is_fast_with_sixty_coupons():
-    import time
+def test_item_coupons_take_one_unit_of_the_dearest_eligible_line():
+    member = MemberIn(discount_pct=90)
+    lines = [LineIn(1, 2, 3000, category_id=7), LineIn(2, 1, 5000, category_id=7), LineIn(3, 1, 9000, category_id=8)]
+    free = CouponIn(1, 1, "item", item_mode="free", include_category_ids=frozenset({7}))
+    priced = price_cart(cart(lines, member=member, coupons=(free,), coupon_selection=(1,)))
+    assert [line.coupon_discount_fen for line in priced.lines] == [0, 4500, 0]  # 5000 at 9折, one unit free
+    half = CouponIn(2, 2, "item", item_mode="percent", percent=50, include_category_ids=frozenset({7}))
+    priced = price_cart(cart(lines, member=member, coupons=(half,), coupon_selection=(2,)))
+    assert [line.coupon_discount_fen for line in priced.lines] == [0, 2250, 0]  # 新品半价
+    at_price = CouponIn(3, 3, "item", item_mode="price", item_price_fen=1000, include_product_ids=frozenset({1}))
+    priced = price_cart(cart(lines, member=member, coupons=(at_price,), coupon_selection=(3,)))
+    assert [line.coupon_discount_fen for line in priced.lines] == [1700, 0, 0]  # one of two at ¥10 (was ¥27)
 
+
+def test_scope_by_category_and_group_with_exclusions():
     member = MemberIn()
-    coupons = tuple(CouponIn(i, i % 12, "amount_off" if i % 2 else "percent_off", amount_fen=100 + i,
-                             percent=90, stackable=i % 3 == 0, min_spend_fen=i * 50) for i in range(60))
-    lines = [LineIn(p, 1 + p % 3, 1000 + 37 * p) for p in range(12)]
-    started = time.perf_counter()
+    lines = [LineIn(1, 1, 1000, category_id=1, group_ids=frozenset({5})), LineIn(2, 1, 2000, category_id=2),
+             LineIn(3, 1, 4000, category_id=1, group_ids=frozenset({6}))]
+    by_category = CouponIn(1, 1, "percent_off", percent=50, include_category_ids=frozenset({1}),
+                           exclude_group_ids=frozenset({6}))
+    priced = price_cart(cart(lines, member=member, coupons=(by_category,), coupon_selection=(1,)))
+    assert [line.coupon_discount_fen for line in priced.lines] == [500, 0, 0]  # 反选: group 6 left out
+    by_group = CouponIn(2, 2, "amount_off", amount_fen=3000, include_group_ids=frozenset({5, 6}),
+                        exclude_product_ids=frozenset({1}))
+    priced = price_cart(cart(lines, member=member, coupons=(by_group,), coupon_selection=(2,)))
+    assert [line.coupon_discount_fen for line in priced.lines] == [0, 0, 3000]
+
+
+def test_stacking_groups_and_channels():
+    member = MemberIn()
+    coupons = (CouponIn(1, 1, "amount_off", amount_fen=300, stackable=True, stack_group="节日"),
+               CouponIn(2, 2, "amount_off", amount_fen=300, stackable=True, stack_group="节日"),
+               CouponIn(3, 3, "amount_off", amount_fen=500, stackable=True, stack_group="会员"),
+               CouponIn(4, 4, "voucher", amount_fen=5000, at_counter=False))
+    lines = [LineIn(1, 1, 10000)]
     priced = price_cart(cart(lines, member=member, coupons=coupons, coupon_selection="auto"))
-    assert time.perf_counter() - started < 0.5  # generous; the benchmark measures it properly
-    assert priced.coupon_discount_fen > 0
+    assert priced.coupons_applied == (1, 2)  # 600 in one group beats 500 in the other; the voucher is online only
+    assert {c.coupon_id: c.reason for c in priced.coupon_checks}[4] == "not_at_counter"
+    with pytest.raises(InvalidInput) as refused:
+        price_cart(cart(lines, member=member, coupons=coupons, coupon_selection=(1, 3)))
+    assert refused.value.code == "coupons_not_combinable"
 
 
 def test_rule_4_points_multiple_balance_and_cap():
@@ -156,7 +186,9 @@ def test_bad_quantities(qty):
 line_strategy = st.builds(
     LineIn, product_id=st.integers(1, 6), qty=st.integers(1, 20), unit_price_fen=st.integers(0, 50000),
     member_price_fen=st.none() | st.integers(0, 50000), level_discount=st.booleans(),
+    category_id=st.none() | st.integers(1, 3), group_ids=st.frozensets(st.integers(1, 3), max_size=2),
 )
+id_sets = st.none() | st.frozensets(st.integers(1, 6), min_size=1)
 
 
 @st.composite
@@ -168,11 +200,15 @@ def carts(draw):
     if member is not None:
         coupons = tuple(draw(st.lists(st.builds(
             CouponIn, coupon_id=st.integers(1, 10**6), template_id=st.integers(1, 4),
-            kind=st.sampled_from(["amount_off", "percent_off"]), amount_fen=st.integers(1, 30000),
+            kind=st.sampled_from(["amount_off", "voucher", "percent_off", "item"]), amount_fen=st.integers(1, 30000),
             percent=st.integers(1, 99), max_discount_fen=st.none() | st.integers(1, 20000),
-            min_spend_fen=st.integers(0, 50000), stackable=st.booleans(),
-            include_product_ids=st.none() | st.frozensets(st.integers(1, 6), min_size=1)),
-            max_size=5, unique_by=lambda c: c.coupon_id)))
+            min_spend_fen=st.integers(0, 50000), stackable=st.booleans(), stack_group=st.sampled_from(["", "a"]),
+            item_mode=st.sampled_from(["free", "price", "percent"]), item_price_fen=st.none() | st.integers(0, 9000),
+            include_product_ids=id_sets, include_category_ids=st.none() | st.frozensets(st.integers(1, 3)),
+            include_group_ids=st.none() | st.frozensets(st.integers(1, 3)),
+            exclude_product_ids=st.frozensets(st.integers(1, 6), max_size=2),
+            exclude_group_ids=st.frozensets(st.integers(1, 3), max_size=1)),
+            max_size=8, unique_by=lambda c: c.coupon_id)))
     rule = PointsRuleIn(points_per_yuan=draw(st.integers(0, 5)), redeem_points=draw(st.sampled_from([1, 10, 100])),
                         redeem_fen=draw(st.sampled_from([1, 50, 100])), max_redeem_pct=draw(st.integers(0, 100)))
     base = CartIn(store_id=1, lines=tuple(lines), now=NOW, rule=rule, member=member, coupons=coupons,
@@ -180,7 +216,7 @@ def carts(draw):
     points = 0
     if member is not None and draw(st.booleans()):
         after = price_cart(base).payable_fen
-        units = after * rule.max_redeem_pct // 100 // rule.redeem_fen
+        units = min(after * rule.max_redeem_pct // 100 // rule.redeem_fen, member.points_balance // rule.redeem_points)
         points = draw(st.integers(0, units)) * rule.redeem_points
     return CartIn(**{**base.__dict__, "points": points})
 
@@ -281,3 +317,38 @@ def test_share_and_split_edges():
         split_by_remaining(11, [5, 5])
     with pytest.raises(ValueError):
         share_of(10, 2, 3)
+
+
+@st.composite
+def wallets_of_coupons(draw):
+    """A member's coupons as issued from a few templates (coupons of one template differ only in expiry)."""
+    templates = draw(st.lists(st.fixed_dictionaries({
+        "kind": st.sampled_from(["amount_off", "voucher", "percent_off", "item"]), "amount_fen": st.integers(1, 8000),
+        "percent": st.integers(1, 99), "min_spend_fen": st.integers(0, 20000), "stackable": st.booleans(),
+        "stack_group": st.sampled_from(["", "a"]), "item_mode": st.sampled_from(["free", "price", "percent"]),
+        "include_product_ids": id_sets}), min_size=1, max_size=4))
+    coupons = []
+    for coupon_id in range(1, draw(st.integers(1, 7)) + 1):
+        template_id = draw(st.integers(0, len(templates) - 1))
+        coupons.append(CouponIn(coupon_id, template_id, **templates[template_id],
+                                valid_until=NOW + timedelta(days=draw(st.integers(1, 30)))))
+    return tuple(coupons)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(line_strategy, min_size=1, max_size=4), wallets_of_coupons())
+def test_auto_finds_the_largest_discount_of_every_allowed_combination(lines, coupons):
+    from itertools import combinations
+
+    from mendian.promotions.engine import combinable
+
+    member = MemberIn()
+    best = price_cart(cart(lines, member=member, coupons=coupons, coupon_selection="auto"))
+    usable = [c for c in best.coupon_checks if c.usable]
+    for size in range(1, len(usable) + 1):
+        for ids in combinations(sorted(c.coupon_id for c in usable), size):
+            chosen = [c for c in coupons if c.coupon_id in ids]
+            if not combinable(chosen):
+                continue
+            other = price_cart(cart(lines, member=member, coupons=coupons, coupon_selection=ids))
+            assert best.coupon_discount_fen >= other.coupon_discount_fen

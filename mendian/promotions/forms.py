@@ -1,0 +1,129 @@
+"""Forms of the coupon pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mendian.catalog.models import Category, Product, ProductGroup
+from mendian.core.forms import StyledForm, YuanField
+from mendian.loyalty.models import Level
+from mendian.members.models import Member, Tag
+from mendian.tenancy import selectors as tenancy_selectors
+from mendian.tenancy.access import Access
+
+from .models import CouponTemplate
+
+
+def _multiple(label: Any, help_text: Any = "") -> forms.TypedMultipleChoiceField:
+    return forms.TypedMultipleChoiceField(label=label, coerce=int, required=False, help_text=help_text,
+                                          widget=forms.SelectMultiple(attrs={"size": 5}))
+
+
+class TemplateForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=60, help_text=_("e.g. 满100减20, 新品半价券"))
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CouponTemplate.Kind.choices,
+                             widget=forms.Select(attrs={"x-model": "kind"}))
+    amount_fen = YuanField(label=_("Amount off (yuan)"), required=False)
+    min_spend_fen = YuanField(label=_("Minimum spend (yuan)"), required=False,
+                              help_text=_("On the products the coupon applies to; empty: no minimum."))
+    percent = forms.IntegerField(label=_("Percent paid"), min_value=1, max_value=99, required=False,
+                                 help_text=_("80 = 20 % off (8折)."))
+    max_discount_fen = YuanField(label=_("At most (yuan)"), required=False)
+    item_mode = forms.ChoiceField(label=_("The item is"), choices=[("", "—"), *CouponTemplate.ItemMode.choices],
+                                  required=False)
+    item_price_fen = YuanField(label=_("Item price (yuan)"), required=False)
+    include_product_ids = _multiple(_("Only these products"), _("Nothing chosen here and below: every product."))
+    include_category_ids = _multiple(_("Only these categories"))
+    include_group_ids = _multiple(_("Only these product groups"))
+    exclude_product_ids = _multiple(_("Except these products"))
+    exclude_category_ids = _multiple(_("Except these categories"))
+    exclude_group_ids = _multiple(_("Except these product groups"), _("反选: e.g. every product except a group."))
+    store_ids = _multiple(_("Only in these stores"), _("None chosen: every store."))
+    validity = forms.ChoiceField(label=_("Valid"), choices=[("days", _("For a number of days after issue")),
+                                                           ("dates", _("Between two dates"))],
+                                 widget=forms.RadioSelect(attrs={"x-model": "validity"}), initial="days")
+    valid_days = forms.IntegerField(label=_("Days"), min_value=1, max_value=3650, required=False, initial=30)
+    valid_from = forms.DateTimeField(label=_("From"), required=False,
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    valid_until = forms.DateTimeField(label=_("Until"), required=False,
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    total_quantity = forms.IntegerField(label=_("Total quantity"), min_value=1, required=False,
+                                        help_text=_("Empty: unlimited."))
+    per_member_limit = forms.IntegerField(label=_("Per member"), min_value=1, required=False,
+                                          help_text=_("Empty: unlimited."))
+    stackable = forms.BooleanField(label=_("Combines with other coupons"), required=False)
+    stack_group = forms.CharField(label=_("Stacking group"), max_length=30, required=False,
+                                  help_text=_("Combinable coupons combine within their group (e.g. 节日券)."))
+    at_counter = forms.BooleanField(label=_("Usable at the counter"), required=False, initial=True)
+    online = forms.BooleanField(label=_("Usable online"), required=False, initial=True)
+    claimable = forms.BooleanField(label=_("In the claim centre (members claim it themselves)"), required=False)
+    cost_bearer = forms.ChoiceField(label=_("Cost borne by"), choices=CouponTemplate.CostBearer.choices)
+
+    def __init__(self, *args: Any, access: Access, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        merchant = access.merchant
+        products = [(p.pk, p.name) for p in Product.objects.filter(merchant=merchant, is_active=True).order_by("name")]
+        categories = [(c.pk, c.name) for c in Category.objects.filter(merchant=merchant).order_by("sort_order", "name")]
+        groups = [(g.pk, g.name) for g in ProductGroup.objects.filter(merchant=merchant).order_by("name")]
+        for prefix in ("include", "exclude"):
+            self.fields[f"{prefix}_product_ids"].choices = products
+            self.fields[f"{prefix}_category_ids"].choices = categories
+            self.fields[f"{prefix}_group_ids"].choices = groups
+        self.fields["store_ids"].choices = [(s.pk, s.name) for s in tenancy_selectors.store_choices(access=access)]
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned form as the service's fields."""
+        data = dict(self.cleaned_data)
+        by_days = data.pop("validity") == "days"
+        if by_days:
+            data.update(valid_from=None, valid_until=None)
+        else:
+            data["valid_days"] = None
+        data["min_spend_fen"] = data.get("min_spend_fen") or 0
+        data["item_mode"] = data.get("item_mode") or ""
+        return data
+
+    @staticmethod
+    def initial_of(template: CouponTemplate) -> dict[str, Any]:
+        from .coupons import TEMPLATE_FIELDS
+
+        initial = {name: getattr(template, name) for name in TEMPLATE_FIELDS}
+        initial["validity"] = "days" if template.valid_days else "dates"
+        return initial
+
+
+class IssueForm(StyledForm):
+    """To whom: a filter of the member list (empty: every member), or a list of phone numbers."""
+
+    level_id = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None)
+    tag_id = forms.TypedChoiceField(label=_("Tag"), coerce=int, required=False, empty_value=None)
+    store_id = forms.TypedChoiceField(label=_("Registered at"), coerce=int, required=False, empty_value=None)
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", "—"), *Member.Gender.choices])
+    birthday_month = forms.TypedChoiceField(label=_("Birthday month"), coerce=int, required=False, empty_value=None,
+                                            choices=[("", "—"), *((m, str(m)) for m in range(1, 13))])
+    phones = forms.CharField(label=_("Or these phone numbers"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3, "placeholder": "13800000000"}),
+                             help_text=_("One per line; when given, the filter above is not used."))
+
+    def __init__(self, *args: Any, access: Access, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        merchant = access.merchant
+        self.fields["level_id"].choices = [("", "—"), *((lv.pk, lv.name) for lv in
+                                                        Level.objects.filter(merchant=merchant).order_by("rank"))]
+        self.fields["tag_id"].choices = [("", "—"), *((t.pk, t.name) for t in
+                                                      Tag.objects.filter(merchant=merchant).order_by("name"))]
+        self.fields["store_id"].choices = [("", "—"), *((s.pk, s.name) for s in
+                                                        tenancy_selectors.store_choices(access=access))]
+
+    def filters(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items() if name != "phones" and value not in
+                (None, "")}
+
+
+class GiftPackForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=60, help_text=_("e.g. 新人礼包"))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -1,0 +1,24 @@
+from django.utils.translation import gettext_lazy as _
+
+from mendian.tenancy.navigation import NavItem
+from mendian.tenancy.permissions import CASHIER, FINANCE, HQ_ADMIN, MARKETER, STORE_MANAGER, Permission
+
+_COUPONS = _("Coupons and promotions")
+
+PERMISSIONS = (
+    Permission("coupons.view", _("See coupons and their results"), _COUPONS,
+               (HQ_ADMIN, STORE_MANAGER, CASHIER, MARKETER, FINANCE)),
+    Permission("coupons.manage", _("Create and change coupons"), _COUPONS, (HQ_ADMIN, MARKETER)),
+    Permission("coupons.issue", _("Issue coupons to members"), _COUPONS, (HQ_ADMIN, MARKETER, STORE_MANAGER)),
+)
+
+AUDIT_ACTIONS = {
+    "coupon_template.created": _("Coupon created"),
+    "coupon_template.updated": _("Coupon edited"),
+    "coupon_template.status": _("Coupon paused, resumed or ended"),
+    "coupon.issued": _("Coupons issued"),
+    "coupon.issue_run": _("Coupons issued in the background"),
+    "gift_pack.saved": _("Gift pack saved"),
+}
+
+NAV = (NavItem("promotions:templates", _("Coupons"), "ticket-perforated", "coupons.view", 40),)

@@ -1,0 +1,195 @@
+"""Coupon pages: templates, their results and issue runs (with progress), gift packs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mendian.core.errors import DomainError, InvalidInput
+from mendian.core.phones import normalize_phone
+from mendian.members.models import Member
+from mendian.tenancy.views.decorators import staff_page
+
+from . import coupons, issuing, selectors
+from .forms import GiftPackForm, IssueForm, TemplateForm
+from .models import Coupon, CouponTemplate, GiftPack, IssueRun
+
+
+def template_results(template: CouponTemplate) -> dict[str, int]:
+    """Issued, used, still usable, expired and the discount given, counted from the coupons."""
+    now = timezone.now()
+    figures = Coupon.objects.filter(merchant_id=template.merchant_id, template=template).aggregate(
+        issued=Count("id"), used=Count("id", filter=Q(status=Coupon.Status.USED)),
+        usable=Count("id", filter=Q(status=Coupon.Status.UNUSED) & (Q(valid_until__isnull=True)
+                                                                      | Q(valid_until__gte=now))),
+        expired=Count("id", filter=Q(status=Coupon.Status.UNUSED, valid_until__lt=now)),
+        discount=Sum("discount_fen", filter=Q(status=Coupon.Status.USED)),
+    )
+    figures["discount"] = figures["discount"] or 0
+    figures["rate"] = round(100 * figures["used"] / figures["issued"]) if figures["issued"] else 0
+    return figures
+
+
+@staff_page("coupons.view")
+def template_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status not in (None, *CouponTemplate.Status.values):
+        status = None
+    templates = selectors.template_list(access=request.access, status=status).order_by("-id")[:200]
+    return render(request, "promotions/templates.html", {"templates": templates, "status": status,
+                                                         "statuses": CouponTemplate.Status.choices})
+
+
+def _template_form(request: HttpRequest, template: CouponTemplate | None) -> TemplateForm:
+    initial = TemplateForm.initial_of(template) if template is not None else None
+    return TemplateForm(request.POST or None, access=request.access, initial=initial)
+
+
+@staff_page("coupons.manage")
+@require_http_methods(["GET", "POST"])
+def template_new(request: HttpRequest) -> HttpResponse:
+    form = _template_form(request, None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = coupons.template_create(access=request.access, **form.service_fields())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("Coupon created. Issue it to members below."))
+            return redirect("promotions:template", template_id=template.pk)
+    return render(request, "promotions/template_form.html", {"form": form, "template": None})
+
+
+@staff_page("coupons.manage")
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = selectors.template_get(access=request.access, template_id=template_id)
+    form = _template_form(request, template)
+    if request.method == "POST" and form.is_valid():
+        try:
+            coupons.template_update(access=request.access, template=template, **form.service_fields())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("Coupon saved."))
+            return redirect("promotions:template", template_id=template.pk)
+    return render(request, "promotions/template_form.html", {"form": form, "template": template})
+
+
+@staff_page("coupons.view")
+def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = selectors.template_get(access=request.access, template_id=template_id)
+    return render(request, "promotions/template_detail.html", _detail_context(request, template, IssueForm(
+        access=request.access)))
+
+
+def _detail_context(request: HttpRequest, template: CouponTemplate, issue_form: IssueForm) -> dict[str, Any]:
+    runs = [(run, issuing.issue_run_progress(run)) for run in
+            IssueRun.objects.filter(merchant=request.access.merchant, template=template).order_by("-id")[:20]]
+    return {"template": template, "results": template_results(template), "issue_form": issue_form, "runs": runs,
+            "can_issue": request.access.can("coupons.issue"), "can_manage": request.access.can("coupons.manage")}
+
+
+def _phone_members(request: HttpRequest, text: str) -> list[int]:
+    phones = []
+    for line in text.split():
+        try:
+            phones.append(normalize_phone(line))
+        except DomainError as error:
+            raise InvalidInput("invalid_phone", _("Not a phone number: %(phone)s") % {"phone": line},
+                               field="phones") from error
+    found = dict(Member.objects.filter(merchant=request.access.merchant, phone__in=phones, erased_at__isnull=True)
+                 .values_list("phone", "pk"))
+    missing = [p for p in phones if p not in found]
+    if missing:
+        raise InvalidInput("member_not_found", _("No member has these numbers: %(phones)s")
+                           % {"phones": ", ".join(missing)}, field="phones")
+    return [found[p] for p in phones]
+
+
+@staff_page("coupons.issue")
+@require_POST
+def template_issue(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = selectors.template_get(access=request.access, template_id=template_id)
+    form = IssueForm(request.POST, access=request.access)
+    if form.is_valid():
+        try:
+            phones = form.cleaned_data["phones"].strip()
+            if phones:
+                run = issuing.issue_run_create(access=request.access, target=IssueRun.Target.MEMBERS,
+                                               template=template, member_ids=_phone_members(request, phones))
+            else:
+                run = issuing.issue_run_create(access=request.access, target=IssueRun.Target.FILTER,
+                                               template=template, filters=form.filters())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("Issuing to %(n)s members in the background.") % {"n": run.members_total})
+            return redirect("promotions:template", template_id=template.pk)
+    return render(request, "promotions/template_detail.html", _detail_context(request, template, form), status=422)
+
+
+@staff_page("coupons.manage")
+@require_POST
+def template_status(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = selectors.template_get(access=request.access, template_id=template_id)
+    try:
+        coupons.template_set_status(access=request.access, template=template, status=request.POST.get("status", ""))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("promotions:template", template_id=template.pk)
+
+
+@staff_page("coupons.view")
+def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.issue_run_get(access=request.access, run_id=run_id)
+    return render(request, "promotions/template_detail.html#run-row",
+                  {"run": run, "progress": issuing.issue_run_progress(run)})
+
+
+@staff_page("coupons.view")
+@require_http_methods(["GET", "POST"])
+def gift_packs(request: HttpRequest) -> HttpResponse:
+    return _pack_page(request, None)
+
+
+@staff_page("coupons.manage")
+@require_http_methods(["GET", "POST"])
+def gift_pack_edit(request: HttpRequest, pack_id: int) -> HttpResponse:
+    return _pack_page(request, selectors.gift_pack_get(access=request.access, pack_id=pack_id))
+
+
+def _pack_page(request: HttpRequest, pack: GiftPack | None) -> HttpResponse:
+    access = request.access
+    templates = list(selectors.template_list(access=access, status=CouponTemplate.Status.ACTIVE).order_by("name"))
+    initial = {"name": pack.name, "is_active": pack.is_active} if pack else None
+    form = GiftPackForm(request.POST or None, initial=initial)
+    quantities = {i.template_id: i.quantity for i in pack.items.all()} if pack else {}
+    if request.method == "POST":
+        access.require("coupons.manage")
+        items = []
+        for template in templates:
+            raw = request.POST.get(f"qty_{template.pk}", "").strip()
+            quantities[template.pk] = raw
+            if raw and raw != "0":
+                items.append((template.pk, int(raw) if raw.isdigit() else -1))
+        if form.is_valid():
+            try:
+                issuing.gift_pack_save(access=access, pack=pack, name=form.cleaned_data["name"], items=items,
+                                       is_active=form.cleaned_data["is_active"])
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, _("Gift pack saved."))
+                return redirect("promotions:packs")
+    packs = GiftPack.objects.filter(merchant=access.merchant).prefetch_related("items__template").order_by("-id")
+    return render(request, "promotions/packs.html", {
+        "form": form, "pack": pack, "packs": packs, "can_manage": access.can("coupons.manage"),
+        "rows": [(t, quantities.get(t.pk, "")) for t in templates]})

@@ -1,4 +1,4 @@
-"""Fail when a user-facing string has no Chinese translation.
+"""Fail when a user-facing string has no Chinese translation, or a translation drops a placeholder.
 
 Extracts the strings of a scratch copy of the source (so the committed .po is not touched), merges
 them into a copy of locale/zh_Hans/LC_MESSAGES/django.po, and lists what is untranslated or fuzzy.
@@ -7,6 +7,7 @@ To fix: run `manage.py makemessages -l zh_Hans --no-location --no-obsolete --ign
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,9 @@ import tempfile
 from pathlib import Path
 
 import polib
+
+# %(name)s, %s, %d … and %% ; a stray "%" in English text also counts, as gettext reads it that way.
+PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*\d*(?:\.\d+)?[a-zA-Z%]")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +36,13 @@ with tempfile.TemporaryDirectory() as scratch:
     po = polib.pofile(str(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))
     problems = [f"untranslated: {e.msgid!r}" for e in po.untranslated_entries()]
     problems += [f"fuzzy: {e.msgid!r}" for e in po.fuzzy_entries()]
+    for entry in po.translated_entries():
+        if "python-format" not in entry.flags:
+            continue
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for text in translations:
+            if sorted(PLACEHOLDER.findall(text)) != sorted(PLACEHOLDER.findall(entry.msgid)):
+                problems.append(f"placeholders differ: {entry.msgid!r} → {text!r}")
     if problems:
         print("Strings without a Chinese translation:\n  " + "\n  ".join(problems))
         print(__doc__)

@@ -92,8 +92,10 @@ def orders_quote(request: HttpRequest, payload: OrderIn) -> dict[str, Any]:
     """Price a cart by API.md's money rules; changes nothing."""
     access = _access(request)
     sale = _sale(access, payload)
-    priced, names = sale_quote(access=access, request=sale)
-    return quote_out(priced, sale, names)
+    quote = sale_quote(access=access, request=sale)
+    out = quote_out(quote.priced, sale, quote.names)
+    out["coupons"] = [{**check, **quote.coupons[check["coupon_id"]]} for check in out["coupons"]]
+    return out
 
 
 @router.post("/orders", response={200: OrderOut, **ERRORS})

@@ -65,8 +65,15 @@ class PaymentOut(Schema):
 class CouponCheckOut(Schema):
     coupon_id: int
     usable: bool
-    reason: str | None
-    discount_fen: int
+    reason: str | None = Field(description="expired, not_yet_valid, not_in_store, not_at_counter, "
+                                           "no_eligible_products or below_min_spend")
+    discount_fen: int = Field(description="what it would take alone")
+    template_id: int | None = None
+    name: str = ""
+    gives: str = ""
+    valid_until: datetime | None = None
+    applied: bool = False
+    reason_text: str = Field("", description="why not, in words (未满100元, 不适用于本门店, 不可与…同时使用)")
 
 
 class OrderOut(Schema):

@@ -55,7 +55,7 @@ def _amount(value: Any, field_name: str, *, required: bool, allow_zero: bool = F
 
 def _percent(value: Any, field_name: str = "percent") -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
-        raise InvalidInput("invalid_percent", _("The percent paid is between 1 and 99 (80 = 20 % off)."),
+        raise InvalidInput("invalid_percent", _("The percent paid is between 1 and 99 (80 means 8折)."),
                            field=field_name)
     return value
 
@@ -396,3 +396,20 @@ def coupons_give_back(*, order_id: int, merchant_id: int, now: datetime) -> list
         Coupon.objects.filter(pk__in=back).update(status=Coupon.Status.UNUSED, used_at=None, order=None,
                                                   used_store=None, used_by=None, discount_fen=0)
     return back
+
+
+def reason_text(reason: str | None, min_spend_fen: int, blocked_by: Sequence[str] = ()) -> str:
+    """Why a coupon cannot be used on this order, in the cashier's words ("未满100元", "不适用于本门店")."""
+    from mendian.core.money import format_fen
+
+    if blocked_by:
+        return str(_("Cannot be used together with %(names)s") % {"names": "、".join(blocked_by)})
+    texts = {
+        "expired": _("Expired"),
+        "not_yet_valid": _("Not valid yet"),
+        "not_in_store": _("Not valid in this store"),
+        "not_at_counter": _("Only online"),
+        "no_eligible_products": _("Not for these products"),
+        "below_min_spend": _("Spend at least %(min)s") % {"min": format_fen(min_spend_fen)},
+    }
+    return str(texts.get(reason, "")) if reason else ""

@@ -241,11 +241,22 @@ def check_coupon(coupon: CouponIn, cart: CartIn, amounts: list[int]) -> CouponCh
     return CouponCheck(coupon.coupon_id, reason is None, reason, discount, coupon.min_spend_fen, eligible_total)
 
 
+_KIND_ORDER = {"item": 0, "percent_off": 1, "amount_off": 2, "voucher": 2}
+
+
+def _in_order(coupons: list[CouponIn]) -> list[CouponIn]:
+    """Coupons of one order apply in a fixed order, so a combination has one value whatever order they
+    were named in: item coupons (on a unit at its full price), then percents, then amounts off; within a
+    kind by template (copies of one template are interchangeable)."""
+    return sorted(coupons, key=lambda c: (_KIND_ORDER.get(c.kind, 3), c.template_id, c.coupon_id))
+
+
 def _apply_coupons(cart: CartIn, chosen: list[CouponIn], base: list[int]) -> tuple[list[int], dict[int, list[int]]]:
-    """Apply coupons in order; each takes from its eligible lines what is left after the earlier ones."""
+    """Apply coupons in their fixed order; each takes from its eligible lines what is left after the
+    earlier ones."""
     amounts = list(base)
     shares: dict[int, list[int]] = {}
-    for coupon in chosen:
+    for coupon in _in_order(chosen):
         share = _discount(coupon, cart.lines, amounts, _eligible(coupon, cart.lines, amounts))
         for i, part in enumerate(share):
             amounts[i] -= part
@@ -257,13 +268,25 @@ def _expiry(coupon: CouponIn) -> float:
     return coupon.valid_until.timestamp() if coupon.valid_until is not None else float("inf")
 
 
+EXHAUSTIVE_UP_TO = 6
+
+
+def _group_options(group: list[CouponIn]) -> list[list[CouponIn]]:
+    """The combinations of a stacking group worth pricing: every subset when there are few candidates
+    (adding a coupon can, through rounding and caps, take a fen from another), else the whole group and
+    the group less each one."""
+    if len(group) <= EXHAUSTIVE_UP_TO:
+        return [[c for bit, c in enumerate(group) if mask >> bit & 1] for mask in range(1, 1 << len(group))]
+    return [group] + [group[:i] + group[i + 1:] for i in range(len(group))]
+
+
 def _best_combination(cart: CartIn, usable: list[CouponIn], base: list[int],
                       standalone: dict[int, int]) -> list[CouponIn]:
     """API.md rule 3 ``"auto"``: the largest total discount; on a tie, the combination expiring first.
 
-    Options are each exclusive coupon alone, and for each stacking group its stackable coupons together
-    (for each template the one worth most alone, the earlier expiry on a tie): linear in the number of
-    coupons, so a member holding dozens of coupons is priced as fast as one holding two.
+    Options are each exclusive coupon alone and the combinations of each stacking group (for each
+    template the coupon worth most alone, the earlier expiry on a tie). The candidates are one per
+    template, so a member holding sixty coupons of a few kinds is priced as fast as one holding two.
     """
     options: list[list[CouponIn]] = [[c] for c in usable if not c.stackable]
     groups: dict[str, dict[int, CouponIn]] = {}
@@ -271,7 +294,7 @@ def _best_combination(cart: CartIn, usable: list[CouponIn], base: list[int],
                          key=lambda c: (-standalone[c.coupon_id], _expiry(c), c.coupon_id)):
         groups.setdefault(coupon.stack_group, {}).setdefault(coupon.template_id, coupon)
     for _group, per_template in sorted(groups.items()):
-        options.append(sorted(per_template.values(), key=lambda c: c.coupon_id))
+        options.extend(_group_options(sorted(per_template.values(), key=lambda c: c.coupon_id)))
     best: tuple[int, float, list[CouponIn]] | None = None
     for option in options:
         amounts, _shares = _apply_coupons(cart, option, base)

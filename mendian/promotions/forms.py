@@ -31,7 +31,7 @@ class TemplateForm(StyledForm):
     min_spend_fen = YuanField(label=_("Minimum spend (yuan)"), required=False,
                               help_text=_("On the products the coupon applies to; empty: no minimum."))
     percent = forms.IntegerField(label=_("Percent paid"), min_value=1, max_value=99, required=False,
-                                 help_text=_("80 = 20 % off (8折)."))
+                                 help_text=_("80 means 8折: the member pays 80 in 100."))
     max_discount_fen = YuanField(label=_("At most (yuan)"), required=False)
     item_mode = forms.ChoiceField(label=_("The item is"), choices=[("", "—"), *CouponTemplate.ItemMode.choices],
                                   required=False)

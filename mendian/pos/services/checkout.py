@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -18,8 +19,9 @@ from mendian.loyalty.services import Figures, PointsMove, level_change_audit, le
 from mendian.members.errors import MemberExists
 from mendian.members.models import Member
 from mendian.members.services import member_record_purchase, register_member
-from mendian.promotions.coupons import coupons_use
-from mendian.promotions.engine import PricedCart, price_cart
+from mendian.promotions.coupons import coupons_use, reason_text
+from mendian.promotions.engine import PricedCart, combinable, price_cart
+from mendian.promotions.selectors import templates_for_counter
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
 from mendian.tenancy.services.audit import audit_record
@@ -31,13 +33,36 @@ from ..verification import verify_member_present
 from .context import PricingContext, SaleRequest, pricing_context
 
 
-def sale_quote(*, access: Access, request: SaleRequest) -> tuple[PricedCart, dict[int, str]]:
+@dataclass(frozen=True)
+class Quote:
+    priced: PricedCart
+    names: dict[int, str]  # product id → name
+    coupons: dict[int, dict[str, Any]]  # coupon id → what the counter shows of it
+
+
+def sale_quote(*, access: Access, request: SaleRequest) -> Quote:
     """Price a cart without changing anything (the counter's live total and ``POST /orders/quote``):
-    the priced cart and the products' names."""
+    the priced cart, the products' names, and the member's coupons in words (why one does not apply)."""
     access.require("pos.sell")
     access.require_store(request.store.pk)
-    context = pricing_context(request=request, now=timezone.now(), generation=access.generation(), list_coupons=True)
-    return price_cart(context.cart), {pid: sellable.product.name for pid, sellable in context.products.items()}
+    generation = access.generation()
+    context = pricing_context(request=request, now=timezone.now(), generation=generation, list_coupons=True)
+    priced = price_cart(context.cart)
+    templates = templates_for_counter(merchant_id=access.merchant.pk, generation=generation) \
+        if context.cart.coupons else {}
+    chosen = [c for c in context.cart.coupons if c.coupon_id in priced.coupons_applied]
+    coupons = {}
+    for coupon, check in zip(context.cart.coupons, priced.coupon_checks, strict=True):
+        template = templates[coupon.template_id]
+        applied = coupon.coupon_id in priced.coupons_applied
+        blocked = [templates[c.template_id].name for c in chosen
+                   if check.usable and not applied and not combinable([c, coupon])]
+        coupons[coupon.coupon_id] = {
+            "template_id": template.pk, "name": template.name, "gives": template.value_text(),
+            "valid_until": coupon.valid_until, "applied": applied,
+            "reason_text": reason_text(check.reason, check.min_spend_fen, blocked),
+        }
+    return Quote(priced, {pid: sellable.product.name for pid, sellable in context.products.items()}, coupons)
 
 
 def next_order_no(*, store: Store, day: datetime) -> str:

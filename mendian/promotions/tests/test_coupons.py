@@ -141,12 +141,26 @@ def test_auto_picks_the_best_and_reasons_are_given(shop):
     coupons = {c["template_id"]: c["id"] for c in client.get(f"/members/{member.pk}/coupons").data["items"]}
     assert reasons[coupons[big["id"]]] == "below_min_spend"
     assert reasons[coupons[other_store["id"]]] == "not_in_store"
+    words = {c["name"]: (c["reason_text"], c["applied"]) for c in quote.data["coupons"]}
+    assert words == {"减5元": ("", True), "满300减50": ("满 ¥300.00 可用", False), "分店券": ("本店不可用", False)}
     expired = Coupon.objects.get(pk=coupons[small["id"]])
     Coupon.objects.filter(pk=expired.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
     assert [c["status"] for c in client.get(f"/members/{member.pk}/coupons?status=expired").data["items"]] == \
         ["expired"]
     refused = client.post("/orders/quote", sale(shop, member, [(shop.shampoo, 1)], coupon_ids=[expired.pk]))
     assert refused.status_code == 409 and error_code(refused) == "coupon_unavailable"
+
+
+def test_a_coupon_that_cannot_join_the_best_says_with_which(shop):
+    client = shop.api()
+    alone = template(client, name="独享8折", kind="percent_off", percent=80, min_spend_fen=0)
+    stack = template(client, name="叠加减5", kind="voucher", amount_fen=500, min_spend_fen=0, stackable=True)
+    member = make_member(shop)
+    for t in (alone, stack):
+        client.post(f"/coupon-templates/{t['id']}/issue", {"member_ids": [member.pk]})
+    quote = client.post("/orders/quote", sale(shop, member, [(shop.shampoo, 1)], coupon_ids="auto"))
+    words = {c["name"]: (c["reason_text"], c["applied"]) for c in quote.data["coupons"]}
+    assert words == {"独享8折": ("", True), "叠加减5": ("不可与独享8折同时使用", False)}
 
 
 def test_claims_within_limit_and_stock(shop, other_world):

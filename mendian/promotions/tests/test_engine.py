@@ -335,7 +335,7 @@ def wallets_of_coupons(draw):
     return tuple(coupons)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(line_strategy, min_size=1, max_size=4), wallets_of_coupons())
 def test_auto_finds_the_largest_discount_of_every_allowed_combination(lines, coupons):
     from itertools import combinations

@@ -48,3 +48,13 @@ def birthday_filter(today: date) -> Q:
     if day == 29 and _lunar_month_days(lunar_today.getYear(), month) == 29:
         days.append(30)
     return solar | Q(birthday_is_lunar=True, lunar_birthday_month=month, lunar_birthday_day__in=days)
+
+
+def birthday_month_filter(year: int, month: int) -> Q:
+    """Members whose birthday (solar, or lunar when they keep that) falls in the solar ``month`` of ``year``."""
+    from calendar import monthrange
+
+    condition = Q(birthday_is_lunar=False, birthday__month=month)
+    for day in range(1, monthrange(year, month)[1] + 1):
+        condition |= birthday_filter(date(year, month, day)) & Q(birthday_is_lunar=True)
+    return condition

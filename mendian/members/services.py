@@ -95,6 +95,7 @@ def register_member(
     """The one way a member comes to be: profile, card number, loyalty account (lowest level and
     registration points) and stored-value account. ``actor`` is the staff acting (None: self sign-up)."""
     from mendian.loyalty.services import loyalty_enroll
+    from mendian.promotions.campaigns import give_gifts
     from mendian.wallet.services import wallet_open
 
     if actor is not None:
@@ -124,6 +125,7 @@ def register_member(
                     Member.objects.filter(pk=member.pk).update(created_at=when)
                 loyalty_enroll(member=member, store=store, staff=staff)
                 wallet_open(member=member)
+                give_gifts(kind="welcome_gift", merchant=merchant, store=store, member_ids=[member.pk])  # 注册有礼
                 audit_record(merchant=merchant, actor=actor, action="member.registered", target=member, store=store,
                              target_label=member.name or mask_phone(member.phone),
                              changes={"phone": mask_phone(member.phone), "channel": channel})

@@ -71,12 +71,18 @@ class OrderLine(models.Model):
     payable_fen = models.BigIntegerField()
     points_earned = models.BigIntegerField(default=0)
     cost_fen = models.BigIntegerField(null=True, blank=True)
+    # The promotion that set this line's price (限时折扣, 新客价, 会员日) and what it saved beyond the
+    # member's other prices; promotion results and budgets count these.
+    promotion = models.ForeignKey("promotions.Promotion", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", db_index=False)
+    promotion_discount_fen = models.BigIntegerField(default=0)
     refunded_qty = models.PositiveIntegerField(default=0)
     refunded_fen = models.BigIntegerField(default=0)
     refunded_points_used = models.BigIntegerField(default=0)
     refunded_points_earned = models.BigIntegerField(default=0)
 
     class Meta:
+        indexes = [models.Index(fields=["promotion"], name="orderline_promotion", condition=Q(promotion__isnull=False))]
         constraints = [models.CheckConstraint(condition=Q(refunded_qty__lte=models.F("qty")),
                                               name="orderline_refund_within_qty")]
 

@@ -10,12 +10,12 @@ from mendian.catalog.models import Product
 from mendian.catalog.services import stock_receive
 from mendian.core.seeding import SeedContext
 from mendian.members.models import Member
-from mendian.promotions.engine import PaymentIn, price_cart
+from mendian.promotions.engine import PaymentIn
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Merchant, Store
 
 from .services.checkout import sale_checkout
-from .services.context import CartLineRequest, SaleRequest, pricing_context
+from .services.context import CartLineRequest, SaleRequest, price_sale, pricing_context
 
 ORDER = 50
 DEMO_ORDERS = 120
@@ -46,7 +46,7 @@ def _sales(ctx: SeedContext, access: Access) -> None:
         member = rng.choice(members) if rng.random() < 0.7 else None
         lines = tuple(CartLineRequest(p.pk, rng.randint(1, 2)) for p in rng.sample(products, rng.randint(1, 3)))
         request = SaleRequest(store=rng.choice(stores), member=member, lines=lines)
-        payable = price_cart(pricing_context(request=request, now=timezone.now()).cart).payable_fen
+        payable = price_sale(pricing_context(request=request, now=timezone.now())).payable_fen
         method = rng.choice(["wechat", "alipay", "cash", "card"])
         request = SaleRequest(**{**request.__dict__, "payments": (PaymentIn(method, payable),)})
         sale_checkout(access=access, request=request)

@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from mendian.catalog.models import Product
 from mendian.members.models import Member
-from mendian.promotions.engine import PaymentIn, price_cart
+from mendian.promotions.engine import PaymentIn
 from mendian.tenancy.testing import MerchantWorld
 
 from .models import Order
 from .services.checkout import sale_checkout
-from .services.context import CartLineRequest, SaleRequest, pricing_context
+from .services.context import CartLineRequest, SaleRequest, price_sale, pricing_context
 
 
 def make_product(world: MerchantWorld, **fields: Any) -> Product:
@@ -29,6 +29,6 @@ def make_order(world: MerchantWorld, *, store_index: int = 0, member: Member | N
     request = SaleRequest(store=world.stores[store_index], member=member,
                           lines=tuple(CartLineRequest(p.pk, q) for p, q in lines), **kwargs)
     if request.payments is None:
-        payable = price_cart(pricing_context(request=request, now=timezone.now()).cart).payable_fen
+        payable = price_sale(pricing_context(request=request, now=timezone.now())).payable_fen
         request = SaleRequest(**{**request.__dict__, "payments": (PaymentIn(method, payable),) if payable else ()})
     return sale_checkout(access=world.access(), request=request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,11 +14,12 @@ from mendian.core.api import ErrorOut, ListParams, page_of
 from mendian.core.errors import InvalidInput, NotFound
 from mendian.core.pagination import paginate
 from mendian.members import selectors as member_selectors
+from mendian.tenancy import selectors as tenancy_selectors
 from mendian.tenancy.access import Access
 from mendian.tenancy.auth import api_write
 
-from . import coupons, issuing, selectors
-from .models import Coupon, CouponTemplate, GiftPack
+from . import campaigns, coupons, issuing, results, selectors
+from .models import Coupon, CouponTemplate, GiftPack, Promotion
 from .schemas import (
     ClaimIn,
     CouponOut,
@@ -27,6 +29,11 @@ from .schemas import (
     IssueOut,
     IssueRunIn,
     IssueRunOut,
+    PromotionIn,
+    PromotionOut,
+    PromotionPatch,
+    PromotionStoreIn,
+    ResultsOut,
     StatusIn,
     TemplateIn,
     TemplateOut,
@@ -197,3 +204,104 @@ def gift_packs_update(request: HttpRequest, pack_id: int, payload: GiftPackIn) -
                                   items=[(i.template_id, i.quantity) for i in payload.items])
     return pack_out(pack)
 
+
+
+# --- promotions -------------------------------------------------------------------------------
+def promotion_out(promotion: Promotion) -> dict[str, Any]:
+    out = {name: getattr(promotion, name) for name in PromotionOut.model_fields
+           if name not in ("id", "spent_fen", "uses")}
+    spend = getattr(promotion, "spend", None)
+    return out | {"id": promotion.pk, "spent_fen": spend.spent_fen if spend else 0, "uses": spend.uses if spend else 0}
+
+
+def _promotion(access: Access, promotion_id: int) -> Promotion:
+    access.require("coupons.view")
+    promotion = Promotion.objects.filter(merchant=access.merchant, pk=promotion_id).select_related("spend").first()
+    if promotion is None:
+        raise NotFound("promotion_not_found", _("Promotion not found."))
+    return promotion
+
+
+@router.get("/promotions", response={200: page_of(PromotionOut), **ERRORS}, tags=["promotions"])
+def promotions_list(request: HttpRequest, params: Query[ListParams], kind: str | None = None):
+    access = _access(request)
+    access.require("coupons.view")
+    found = Promotion.objects.filter(merchant=access.merchant).select_related("spend")
+    if kind:
+        found = found.filter(kind=kind)
+    page = paginate(found, cursor=params.cursor, limit=params.limit, order=("-id",))
+    return {"items": [promotion_out(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/promotions", response={201: PromotionOut, **ERRORS}, tags=["promotions"])
+@decorate_view(api_write)
+def promotions_create(request: HttpRequest, payload: PromotionIn) -> Status:
+    access = _access(request)
+    promotion = campaigns.promotion_save(access=access, **payload.model_dump(exclude_unset=True))
+    return Status(201, promotion_out(_promotion(access, promotion.pk)))
+
+
+@router.get("/promotions/{int:promotion_id}", response={200: PromotionOut, **ERRORS}, tags=["promotions"])
+def promotions_get(request: HttpRequest, promotion_id: int) -> dict[str, Any]:
+    return promotion_out(_promotion(_access(request), promotion_id))
+
+
+@router.patch("/promotions/{int:promotion_id}", response={200: PromotionOut, **ERRORS}, tags=["promotions"])
+@decorate_view(api_write)
+def promotions_update(request: HttpRequest, promotion_id: int, payload: PromotionPatch) -> dict[str, Any]:
+    access = _access(request)
+    promotion = _promotion(access, promotion_id)
+    campaigns.promotion_save(access=access, promotion=promotion, **payload.model_dump(exclude_unset=True))
+    return promotion_out(_promotion(access, promotion_id))
+
+
+@router.post("/promotions/{int:promotion_id}/status", response={200: PromotionOut, **ERRORS}, tags=["promotions"])
+@decorate_view(api_write)
+def promotions_status(request: HttpRequest, promotion_id: int, payload: StatusIn) -> dict[str, Any]:
+    access = _access(request)
+    campaigns.promotion_set_status(access=access, promotion=_promotion(access, promotion_id), status=payload.status)
+    return promotion_out(_promotion(access, promotion_id))
+
+
+@router.put("/promotions/{int:promotion_id}/stores/{int:store_id}", response={200: dict, **ERRORS},
+            tags=["promotions"])
+@decorate_view(api_write)
+def promotions_store(request: HttpRequest, promotion_id: int, store_id: int,
+                     payload: PromotionStoreIn) -> dict[str, Any]:
+    """A store takes part in a pushed promotion (or leaves it), at its own percent within head office's limits."""
+    access = _access(request)
+    store = tenancy_selectors.store_get(access=access, store_id=store_id)
+    row = campaigns.promotion_store_set(access=access, promotion=_promotion(access, promotion_id), store=store,
+                                        enabled=payload.enabled, percent=payload.percent)
+    return {"promotion_id": row.promotion_id, "store_id": row.store_id, "enabled": row.enabled,
+            "percent": row.percent}
+
+
+@router.get("/promotions/{int:promotion_id}/results", response={200: ResultsOut, **ERRORS}, tags=["promotions"])
+def promotions_results(request: HttpRequest, promotion_id: int, date_from: date | None = None,
+                       date_to: date | None = None) -> dict[str, Any]:
+    """Results over a period of local days (default: the last 30)."""
+    access = _access(request)
+    date_from, date_to = _default_period(access, date_from, date_to)
+    return results.promotion_results(access=access, promotion=_promotion(access, promotion_id),
+                                     date_from=date_from, date_to=date_to)
+
+
+@router.get("/coupon-templates/{int:template_id}/results", response={200: ResultsOut, **ERRORS})
+def templates_results(request: HttpRequest, template_id: int, date_from: date | None = None,
+                      date_to: date | None = None) -> dict[str, Any]:
+    """Results over a period of local days (default: the last 30)."""
+    access = _access(request)
+    date_from, date_to = _default_period(access, date_from, date_to)
+    return results.coupon_results(access=access, template=selectors.template_get(access=access,
+                                                                                 template_id=template_id),
+                                  date_from=date_from, date_to=date_to)
+
+
+def _default_period(access: Access, date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    from datetime import timedelta
+
+    from mendian.core.time import local_today
+
+    date_to = date_to or local_today(access.merchant.timezone)
+    return date_from or date_to - timedelta(days=29), date_to

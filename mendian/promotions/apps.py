@@ -17,3 +17,9 @@ class PromotionsConfig(AppConfig):
         register_permissions(PERMISSIONS)
         register_audit_actions(AUDIT_ACTIONS)
         register_nav(*NAV)
+
+        from mendian.core.scheduling import DailyJob, register_daily
+
+        from .tasks import birthday_gifts_daily
+
+        register_daily(DailyJob("birthday_gifts", birthday_gifts_daily, hour=8))

@@ -34,6 +34,7 @@ class LineIn:
     member_price_fen: int | None = None
     level_discount: bool = True
     promo_unit_price_fen: int | None = None
+    promotion_id: int | None = None  # the promotion behind ``promo_unit_price_fen``
     category_id: int | None = None
     group_ids: frozenset[int] = frozenset()
     cost_fen: int | None = None
@@ -44,6 +45,9 @@ class MemberIn:
     discount_pct: int = 100  # the level's: 95 = pay 95 %
     points_multiplier_pct: int = 100  # the level's: 150 = ×1.5
     points_balance: int = 0
+    # A member day (会员日): a further percent on the level's price, and the promotion giving it.
+    extra_discount_pct: int = 100
+    extra_promotion_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,8 @@ class LineOut:
     payable_fen: int
     points_earned: int
     coupon_shares: tuple[tuple[int, int], ...]  # (coupon id, fen) of this line
+    promotion_id: int | None = None  # the promotion that set the member unit price
+    promotion_discount_fen: int = 0  # what it saved beyond the member's other prices
 
 
 @dataclass(frozen=True)
@@ -161,16 +167,29 @@ class PricedCart:
 # --- rule 2 ----------------------------------------------------------------------------------
 def member_unit_price(line: LineIn, member: MemberIn | None) -> int:
     """The lowest of the unit price, a time-limited price, and for members the member price and the
-    level's discount (half-up)."""
-    candidates = [line.unit_price_fen]
+    level's discount (half-up), on a member day with its extra percent on top."""
+    return _rule_2(line, member)[0]
+
+
+def _rule_2(line: LineIn, member: MemberIn | None) -> tuple[int, int | None, int]:
+    """(unit price, the promotion that set it, what that promotion saved per unit)."""
+    regular = [line.unit_price_fen]
+    promoted: list[tuple[int, int | None]] = []
     if line.promo_unit_price_fen is not None:
-        candidates.append(line.promo_unit_price_fen)
+        promoted.append((line.promo_unit_price_fen, line.promotion_id))
     if member is not None:
         if line.member_price_fen is not None:
-            candidates.append(line.member_price_fen)
+            regular.append(line.member_price_fen)
         if line.level_discount:
-            candidates.append(percent_of(line.unit_price_fen, member.discount_pct))
-    return min(candidates)
+            level_price = percent_of(line.unit_price_fen, member.discount_pct)
+            regular.append(level_price)
+            if member.extra_discount_pct != 100:
+                promoted.append((percent_of(level_price, member.extra_discount_pct), member.extra_promotion_id))
+    best_regular = min(regular)
+    best = min(promoted, default=None, key=lambda p: p[0])
+    if best is None or best[0] >= best_regular:
+        return best_regular, None, 0
+    return best[0], best[1], best_regular - best[0]
 
 
 # --- rule 3 ----------------------------------------------------------------------------------
@@ -407,7 +426,8 @@ def _check_lines(lines: tuple[LineIn, ...]) -> None:
 def price_cart(cart: CartIn) -> PricedCart:
     """Price a cart by API.md rules 2–5 and 7 (rule 1 is each line's ``unit_price_fen``)."""
     _check_lines(cart.lines)
-    member_units = [member_unit_price(line, cart.member) for line in cart.lines]
+    rule_2 = [_rule_2(line, cart.member) for line in cart.lines]
+    member_units = [unit for unit, _promotion, _saving in rule_2]
     base = [unit * line.qty for unit, line in zip(member_units, cart.lines, strict=True)]
     subtotal = sum(line.unit_price_fen * line.qty for line in cart.lines)
 
@@ -437,6 +457,7 @@ def price_cart(cart: CartIn) -> PricedCart:
             points_discount_fen=points_parts[i], points_used=points_used[i], payable_fen=payable_lines[i],
             points_earned=earned_parts[i],
             coupon_shares=tuple((cid, s[i]) for cid, s in coupon_shares.items() if s[i]),
+            promotion_id=rule_2[i][1], promotion_discount_fen=rule_2[i][2] * line.qty,
         )
         for i, line in enumerate(cart.lines)
     )

@@ -127,3 +127,71 @@ class IssueForm(StyledForm):
 class GiftPackForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=60, help_text=_("e.g. 新人礼包"))
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+class PromotionForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=60, help_text=_("e.g. 周三会员日, 新品限时8折"))
+    kind = forms.ChoiceField(label=_("Kind"), widget=forms.Select(attrs={"x-model": "kind"}))
+    starts_at = forms.DateTimeField(label=_("Starts"), required=False,
+                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(label=_("Ends"), required=False,
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    product_ids = _multiple(_("Products"))
+    price_fen = YuanField(label=_("Promotion price (yuan)"), required=False)
+    percent = forms.IntegerField(label=_("Or percent of the price"), min_value=1, max_value=99, required=False,
+                                 help_text=_("80 means 8折."))
+    per_member_qty = forms.IntegerField(label=_("Units per member"), min_value=1, required=False,
+                                        help_text=_("Empty: no limit."))
+    repeat = forms.ChoiceField(label=_("Repeats"), required=False,
+                               choices=[("", "—"), ("weekly", _("Every week")), ("monthly", _("Every month"))])
+    days = forms.CharField(label=_("Days"), required=False,
+                           help_text=_("Weekdays 1–7 (Monday is 1) or days of the month, separated by commas."))
+    extra_discount_pct = forms.IntegerField(label=_("Extra discount (percent paid)"), min_value=1, max_value=99,
+                                            required=False, help_text=_("95 means a further 5 percent off the level's price."))
+    points_multiplier_pct = forms.IntegerField(label=_("Points multiplier (percent)"), min_value=101,
+                                               max_value=1000, required=False, help_text=_("200 = double points."))
+    bonus_pct = forms.IntegerField(label=_("Extra bonus (percent of the recharge)"), min_value=1, max_value=100,
+                                   required=False)
+    min_pay_fen = YuanField(label=_("From a recharge of (yuan)"), required=False)
+    gift_pack_id = forms.TypedChoiceField(label=_("Gift pack"), coerce=int, required=False, empty_value=None)
+    store_ids = _multiple(_("Only in these stores"), _("None chosen: every store."))
+    stores_opt_in = forms.BooleanField(label=_("Stores must opt in"), required=False)
+    store_min_percent = forms.IntegerField(label=_("Stores may go down to (percent)"), min_value=1, max_value=99,
+                                           required=False)
+    store_max_percent = forms.IntegerField(label=_("Stores may go up to (percent)"), min_value=1, max_value=99,
+                                           required=False)
+    budget_fen = YuanField(label=_("Budget (yuan)"), required=False,
+                           help_text=_("The promotion stops when it has given this much. Empty: no budget."))
+
+    def __init__(self, *args: Any, access: Access, **kwargs: Any) -> None:
+        from .models import GiftPack, Promotion
+
+        super().__init__(*args, **kwargs)
+        merchant = access.merchant
+        self.fields["kind"].choices = Promotion.Kind.choices
+        products = Product.objects.filter(merchant=merchant, is_active=True).order_by("name")
+        self.fields["product_ids"].choices = [(p.pk, p.name) for p in products]
+        self.fields["gift_pack_id"].choices = [("", "—"), *((p.pk, p.name) for p in
+                                                            GiftPack.objects.filter(merchant=merchant, is_active=True))]
+        self.fields["store_ids"].choices = [(s.pk, s.name) for s in tenancy_selectors.store_choices(access=access)]
+
+    def clean_days(self) -> list[int]:
+        text = self.cleaned_data.get("days") or ""
+        try:
+            return [int(part) for part in text.replace("，", ",").split(",") if part.strip()]
+        except ValueError as error:
+            raise forms.ValidationError(_("Give the days as numbers separated by commas.")) from error
+
+    def service_fields(self) -> dict[str, Any]:
+        data = {name: value for name, value in self.cleaned_data.items()}
+        data["repeat"] = data.get("repeat") or ""
+        data["min_pay_fen"] = data.get("min_pay_fen") or 0
+        return data
+
+    @staticmethod
+    def initial_of(promotion: Any) -> dict[str, Any]:
+        from .campaigns import FIELDS
+
+        initial = {name: getattr(promotion, name) for name in FIELDS}
+        initial["days"] = ", ".join(str(d) for d in promotion.days)
+        return initial

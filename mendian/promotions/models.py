@@ -133,6 +133,7 @@ class IssueRun(MerchantOwned):
     class Target(models.TextChoices):
         MEMBERS = "members", _("Chosen members")
         FILTER = "filter", _("A filter of the member list")
+        GIFT = "gift", _("A promotion's gift")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -154,6 +155,13 @@ class IssueRun(MerchantOwned):
     created_by = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Runs of a promotion's gifts are found again by key (e.g. one birthday run per promotion and year).
+    key = models.CharField(max_length=80, blank=True)
+    promotion = models.ForeignKey("Promotion", on_delete=models.PROTECT, null=True, blank=True, related_name="runs")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="issuerun_key",
+                                               condition=~Q(key=""))]
 
     def __str__(self) -> str:
         return f"issue run {self.pk}"
@@ -208,3 +216,93 @@ class Coupon(MerchantOwned):
 
     def __str__(self) -> str:
         return self.code
+
+
+@settings_model("merchant_id")
+class Promotion(MerchantOwned, TimeStamped):
+    """An event promotion (营销活动), set up by head office, applied by the counter, recharge and sign-up."""
+
+    objects = SettingsManager()
+
+    class Kind(models.TextChoices):
+        LIMITED_PRICE = "limited_price", _("Limited-time price (限时折扣)")
+        NEW_CUSTOMER = "new_customer", _("New-customer price (新客专享)")
+        MEMBER_DAY = "member_day", _("Member day or points day (会员日/积分日)")
+        RECHARGE_BONUS = "recharge_bonus", _("Recharge bonus (充值送)")
+        WELCOME_GIFT = "welcome_gift", _("Welcome gift (注册有礼)")
+        FIRST_VISIT_GIFT = "first_visit_gift", _("First-visit gift (进店有礼)")
+        BIRTHDAY_GIFT = "birthday_gift", _("Birthday gift (生日礼)")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ENDED = "ended", _("Ended")
+
+    class Repeat(models.TextChoices):
+        WEEKLY = "weekly", _("Every week")
+        MONTHLY = "monthly", _("Every month")
+
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    # Prices (limited-time and new-customer): on these products, a fixed price or a percent of the price.
+    product_ids = models.JSONField(default=list, blank=True)
+    price_fen = models.BigIntegerField(_("price (fen)"), null=True, blank=True)
+    percent = models.PositiveSmallIntegerField(_("percent of the price"), null=True, blank=True)
+    per_member_qty = models.PositiveIntegerField(_("units per member"), null=True, blank=True)
+    # Member and points days: which days, an extra discount on the level's and a points multiplier.
+    repeat = models.CharField(_("repeats"), max_length=8, choices=Repeat.choices, blank=True)
+    days = models.JSONField(default=list, blank=True)  # weekdays 1–7 (Monday 1) or days of the month 1–31
+    extra_discount_pct = models.PositiveSmallIntegerField(_("extra discount (percent paid)"), null=True, blank=True)
+    points_multiplier_pct = models.PositiveIntegerField(_("points multiplier (percent)"), null=True, blank=True)
+    # Recharge bonus: an extra bonus of this percent of what is paid, from this amount up.
+    bonus_pct = models.PositiveSmallIntegerField(_("extra bonus (percent of the recharge)"), null=True, blank=True)
+    min_pay_fen = models.BigIntegerField(_("from a recharge of (fen)"), default=0)
+    gift_pack = models.ForeignKey(GiftPack, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("gift pack"))
+    # Head office's push to stores (总部统一活动一键下发): empty = every store.
+    store_ids = models.JSONField(default=list, blank=True)
+    stores_opt_in = models.BooleanField(_("stores must opt in"), default=False)
+    # Within these limits a store may set its own percent (limited-time prices in percent).
+    store_min_percent = models.PositiveSmallIntegerField(_("stores may go down to (percent)"), null=True, blank=True)
+    store_max_percent = models.PositiveSmallIntegerField(_("stores may go up to (percent)"), null=True, blank=True)
+    budget_fen = models.BigIntegerField(_("budget (fen)"), null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "kind", "status"], name="promotion_merchant_kind")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@settings_model("merchant_id")
+class PromotionStore(MerchantOwned):
+    """A store's answer to a promotion head office pushed: taking part, and its own percent if allowed."""
+
+    objects = SettingsManager()
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="stores")
+    store = models.ForeignKey("tenancy.Store", on_delete=models.CASCADE, related_name="+", db_index=False)
+    enabled = models.BooleanField(default=True)
+    percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    changed_by = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["promotion", "store"], name="promotionstore_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.promotion_id}@{self.store_id}"
+
+
+class PromotionSpend(models.Model):
+    """What a promotion has given away so far (its budget's counter; a row of its own, not a setting)."""
+
+    promotion = models.OneToOneField(Promotion, on_delete=models.CASCADE, primary_key=True, related_name="spend")
+    spent_fen = models.BigIntegerField(default=0)
+    uses = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.promotion_id}: {self.spent_fen}"

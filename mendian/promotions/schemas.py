@@ -161,3 +161,75 @@ class GiftPackOut(Schema):
     name: str
     is_active: bool
     items: list[dict[str, int]]
+
+
+PromotionKind = Literal["limited_price", "new_customer", "member_day", "recharge_bonus", "welcome_gift",
+                        "first_visit_gift", "birthday_gift"]
+
+
+class PromotionFields(InSchema):
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    product_ids: list[StrictInt] | None = None
+    price_fen: StrictInt | None = None
+    percent: StrictInt | None = None
+    per_member_qty: StrictInt | None = None
+    repeat: Literal["weekly", "monthly"] | None = None
+    days: list[StrictInt] | None = None
+    extra_discount_pct: StrictInt | None = None
+    points_multiplier_pct: StrictInt | None = None
+    bonus_pct: StrictInt | None = None
+    min_pay_fen: StrictInt | None = None
+    gift_pack_id: StrictInt | None = None
+    store_ids: list[StrictInt] | None = None
+    stores_opt_in: StrictBool | None = None
+    store_min_percent: StrictInt | None = None
+    store_max_percent: StrictInt | None = None
+    budget_fen: StrictInt | None = None
+
+
+class PromotionIn(PromotionFields):
+    name: str = Field(max_length=60)
+    kind: PromotionKind
+
+
+class PromotionPatch(PromotionFields):
+    name: str | None = Field(None, max_length=60)
+
+
+class PromotionOut(Schema):
+    id: int
+    name: str
+    kind: str
+    status: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    product_ids: list[int]
+    price_fen: int | None
+    percent: int | None
+    per_member_qty: int | None
+    repeat: str
+    days: list[int]
+    extra_discount_pct: int | None
+    points_multiplier_pct: int | None
+    bonus_pct: int | None
+    min_pay_fen: int
+    gift_pack_id: int | None
+    store_ids: list[int]
+    stores_opt_in: bool
+    store_min_percent: int | None
+    store_max_percent: int | None
+    budget_fen: int | None
+    spent_fen: int
+    uses: int
+
+
+class PromotionStoreIn(InSchema):
+    enabled: StrictBool
+    percent: StrictInt | None = None
+
+
+class ResultsOut(Schema):
+    totals: dict[str, int]
+    by_day: list[dict[str, int | str]]
+    by_store: list[dict[str, int | str]]

@@ -12,14 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mendian.core.errors import DomainError, InvalidInput
+from mendian.catalog.models import Product
+from mendian.core.errors import DomainError, InvalidInput, NotFound
 from mendian.core.phones import normalize_phone
 from mendian.members.models import Member
+from mendian.tenancy import selectors as tenancy_selectors
 from mendian.tenancy.views.decorators import staff_page
 
-from . import coupons, issuing, selectors
-from .forms import GiftPackForm, IssueForm, TemplateForm
-from .models import Coupon, CouponTemplate, GiftPack, IssueRun
+from . import campaigns, coupons, issuing, selectors
+from .forms import GiftPackForm, IssueForm, PromotionForm, TemplateForm
+from .models import Coupon, CouponTemplate, GiftPack, IssueRun, Promotion, PromotionStore
+from .results import coupon_results, promotion_results, results_workbook
 
 
 def template_results(template: CouponTemplate) -> dict[str, int]:
@@ -193,3 +196,161 @@ def _pack_page(request: HttpRequest, pack: GiftPack | None) -> HttpResponse:
     return render(request, "promotions/packs.html", {
         "form": form, "pack": pack, "packs": packs, "can_manage": access.can("coupons.manage"),
         "rows": [(t, quantities.get(t.pk, "")) for t in templates]})
+
+
+# --- promotions -------------------------------------------------------------------------------
+def _promotion(request: HttpRequest, promotion_id: int) -> Promotion:
+    promotion = Promotion.objects.filter(merchant=request.access.merchant, pk=promotion_id).select_related(
+        "spend", "gift_pack").first()
+    if promotion is None:
+        raise NotFound("promotion_not_found", _("Promotion not found."))
+    return promotion
+
+
+@staff_page("coupons.view")
+def promotion_list(request: HttpRequest) -> HttpResponse:
+    promotions = Promotion.objects.filter(merchant=request.access.merchant).select_related("spend").order_by("-id")
+    pushed = []
+    if request.access.can("promotions.store"):
+        stores = [s for s in tenancy_selectors.store_choices(access=request.access)]
+        answers = {(row.promotion_id, row.store_id): row for row in
+                   PromotionStore.objects.filter(merchant=request.access.merchant)}
+        for promotion in promotions:
+            if promotion.status != Promotion.Status.ENDED:
+                for store in stores:
+                    if not promotion.store_ids or store.pk in promotion.store_ids:
+                        answer = answers.get((promotion.pk, store.pk))
+                        enabled = answer.enabled if answer else not promotion.stores_opt_in
+                        pushed.append((promotion, store, enabled, answer.percent if answer else None))
+    return render(request, "promotions/promotions.html", {"promotions": promotions[:200], "pushed": pushed})
+
+
+def _promotion_form(request: HttpRequest, promotion: Promotion | None) -> PromotionForm:
+    initial = PromotionForm.initial_of(promotion) if promotion else None
+    return PromotionForm(request.POST or None, access=request.access, initial=initial)
+
+
+@staff_page("promotions.manage")
+@require_http_methods(["GET", "POST"])
+def promotion_new(request: HttpRequest) -> HttpResponse:
+    return _promotion_edit(request, None)
+
+
+@staff_page("promotions.manage")
+@require_http_methods(["GET", "POST"])
+def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
+    return _promotion_edit(request, _promotion(request, promotion_id))
+
+
+def _promotion_edit(request: HttpRequest, promotion: Promotion | None) -> HttpResponse:
+    form = _promotion_form(request, promotion)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = campaigns.promotion_save(access=request.access, promotion=promotion, **form.service_fields())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("Promotion saved."))
+            return redirect("promotions:promotion", promotion_id=saved.pk)
+    return render(request, "promotions/promotion_form.html", {"form": form, "promotion": promotion})
+
+
+def _results_period(request: HttpRequest) -> tuple[Any, Any, str | None]:
+    from datetime import date, timedelta
+
+    from mendian.core.time import local_today
+
+    today = local_today(request.access.merchant.timezone)
+    try:
+        date_from = date.fromisoformat(request.GET.get("from") or (today - timedelta(days=29)).isoformat())
+        date_to = date.fromisoformat(request.GET.get("to") or today.isoformat())
+    except ValueError:
+        return today - timedelta(days=29), today, _("Dates are written 2026-11-28.")
+    return date_from, date_to, None
+
+
+def result_labels() -> dict[str, str]:
+    """The results' figures in words, in the page's language."""
+    return {"issued": _("Issued"), "claimed": _("Claimed"), "used": _("Used"), "expired": _("Expired"),
+            "redemption_pct": _("Redemption rate (percent)"), "discount_fen": _("Discount given"),
+            "gmv_fen": _("Sales of these orders"), "new_members": _("New members"),
+            "repeat_members": _("Members who came back"), "orders": _("Orders"), "units": _("Units"),
+            "recharges": _("Recharges"), "paid_fen": _("Recharged"), "members_reached": _("Members reached"),
+            "coupons_issued": _("Coupons issued"), "day": _("Day"), "store": _("Store")}
+
+
+def _results_page(request: HttpRequest, subject: Any, compute: Any, template_name: str,
+                  extra: dict[str, Any]) -> HttpResponse:
+    date_from, date_to, error = _results_period(request)
+    try:
+        figures = compute(date_from, date_to)
+    except DomainError as exc:
+        error, figures = str(exc.message), {"totals": {}, "by_day": [], "by_store": []}
+    if request.GET.get("format") == "xlsx" and not error:
+        from django.http import HttpResponse as FileResponse
+
+        body = results_workbook(str(subject), figures)
+        response = FileResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="results-{date_from}-{date_to}.xlsx"'
+        return response
+    chart = {"days": [row["day"] for row in figures["by_day"]],
+             "discount": [row.get("discount_fen", 0) / 100 for row in figures["by_day"]],
+             "count": [row.get("used", row.get("orders", row.get("recharges", 0))) for row in figures["by_day"]]}
+    labels = result_labels()
+    chart["labels"] = {"discount": labels["discount_fen"], "count": labels["used"] if "used" in
+                       (figures["by_day"] or [{}])[0] else labels["orders"]}
+    return render(request, template_name, {**extra, "figures": figures, "chart": chart, "date_from": date_from,
+                                            "date_to": date_to, "period_error": error, "labels": labels})
+
+
+@staff_page("coupons.view")
+def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
+    promotion = _promotion(request, promotion_id)
+    products = dict(Product.objects.filter(merchant=request.access.merchant, pk__in=promotion.product_ids)
+                    .values_list("pk", "cost_fen"))
+    names = dict(Product.objects.filter(merchant=request.access.merchant, pk__in=promotion.product_ids)
+                 .values_list("pk", "name"))
+    below_cost = [names[pid] for pid, cost in products.items() if cost is not None and promotion.price_fen is not None
+                  and promotion.price_fen < cost]
+    return _results_page(request, promotion, lambda f, t: promotion_results(
+        access=request.access, promotion=promotion, date_from=f, date_to=t), "promotions/promotion_detail.html",
+        {"promotion": promotion, "below_cost": below_cost, "product_names": [names.get(p, "") for p in
+                                                                          promotion.product_ids],
+         "can_manage": request.access.can("promotions.manage")})
+
+
+@staff_page("promotions.manage")
+@require_POST
+def promotion_status(request: HttpRequest, promotion_id: int) -> HttpResponse:
+    promotion = _promotion(request, promotion_id)
+    try:
+        campaigns.promotion_set_status(access=request.access, promotion=promotion,
+                                       status=request.POST.get("status", ""))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("promotions:promotion", promotion_id=promotion.pk)
+
+
+@staff_page("promotions.store")
+@require_POST
+def promotion_store(request: HttpRequest, promotion_id: int, store_id: int) -> HttpResponse:
+    promotion = _promotion(request, promotion_id)
+    store = tenancy_selectors.store_get(access=request.access, store_id=store_id)
+    raw = request.POST.get("percent", "").strip()
+    try:
+        campaigns.promotion_store_set(access=request.access, promotion=promotion, store=store,
+                                      enabled=request.POST.get("enabled") == "1",
+                                      percent=int(raw) if raw.isdigit() else None)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Saved for %(store)s.") % {"store": store.name})
+    return redirect("promotions:promotions")
+
+
+@staff_page("coupons.view")
+def template_results_page(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = selectors.template_get(access=request.access, template_id=template_id)
+    return _results_page(request, template, lambda f, t: coupon_results(
+        access=request.access, template=template, date_from=f, date_to=t), "promotions/template_results.html",
+        {"template": template})

@@ -85,6 +85,10 @@ class Recharge(MerchantOwned):
     plan = models.ForeignKey(RechargePlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     pay_fen = models.BigIntegerField()
     bonus_fen = models.BigIntegerField(default=0)
+    # Of ``bonus_fen``, what a recharge-bonus promotion (充值送) added.
+    promotion = models.ForeignKey("promotions.Promotion", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", db_index=False)
+    promotion_bonus_fen = models.BigIntegerField(default=0)
     payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     staff = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     refunded_principal_fen = models.BigIntegerField(default=0)

@@ -23,6 +23,7 @@ from mendian.core.validation import required_text
 from mendian.loyalty.models import LoyaltyAccount
 from mendian.loyalty.services import level_upgrade
 from mendian.members.models import Member
+from mendian.promotions.campaigns import promotions_spend, recharge_bonus, running_promotions
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Merchant, Staff, Store
 from mendian.tenancy.services.audit import audit_record
@@ -159,9 +160,18 @@ def wallet_recharge(*, access: Access, member: Member, store: Store, pay_fen: in
     with transaction.atomic():
         locked = member_accounts_lock(merchant_id=access.merchant.pk, member_id=member.pk)
         account = locked.wallet
+        # 充值送: a running recharge-bonus promotion adds to the plan's bonus (and spends its budget).
+        promotion, extra = recharge_bonus(running=running_promotions(merchant_id=access.merchant.pk,
+                                                                     generation=access.generation()),
+                                          store=store, pay_fen=pay_fen, now=when)
+        if promotion is not None:
+            bonus_fen += extra
+            promotions_spend(spends={promotion.pk: extra},
+                             budgets={promotion.pk: promotion.budget_fen} if promotion.budget_fen else {})
         recharge = Recharge.objects.create(
             merchant=access.merchant, member=member, account=account, store=store, plan=plan, pay_fen=pay_fen,
             bonus_fen=bonus_fen, payment_method=payment_method, staff=access.staff, created_at=when,
+            promotion=promotion, promotion_bonus_fen=extra,
         )
         entry = _apply(account=account, member=member, store=store, staff=access.staff,
                        reason=WalletEntry.Reason.RECHARGE, parts=[Part(store.pk, pay_fen, bonus_fen)],

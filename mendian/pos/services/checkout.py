@@ -19,8 +19,9 @@ from mendian.loyalty.services import Figures, PointsMove, level_change_audit, le
 from mendian.members.errors import MemberExists
 from mendian.members.models import Member
 from mendian.members.services import member_record_purchase, register_member
+from mendian.promotions.campaigns import give_gifts, promotions_spend
 from mendian.promotions.coupons import coupons_use, reason_text
-from mendian.promotions.engine import PricedCart, combinable, price_cart
+from mendian.promotions.engine import PricedCart, combinable
 from mendian.promotions.selectors import templates_for_counter
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
@@ -30,7 +31,7 @@ from mendian.wallet.services import wallet_spend
 from ..models import Order, OrderCounter, OrderLine, Payment
 from ..payments import EXTERNAL_METHODS, provider_for
 from ..verification import verify_member_present
-from .context import PricingContext, SaleRequest, pricing_context
+from .context import PricingContext, SaleRequest, price_sale, pricing_context, promotion_spends
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def sale_quote(*, access: Access, request: SaleRequest) -> Quote:
     access.require_store(request.store.pk)
     generation = access.generation()
     context = pricing_context(request=request, now=timezone.now(), generation=generation, list_coupons=True)
-    priced = price_cart(context.cart)
+    priced = price_sale(context)
     templates = templates_for_counter(merchant_id=access.merchant.pk, generation=generation) \
         if context.cart.coupons else {}
     chosen = [c for c in context.cart.coupons if c.coupon_id in priced.coupons_applied]
@@ -106,12 +107,15 @@ def sale_checkout(*, access: Access, request: SaleRequest, savepoint: bool = Tru
     with transaction.atomic(savepoint=savepoint):
         request = _register(access, request)
         context = pricing_context(request=request, now=now, lock=True, generation=access.generation())
-        priced = price_cart(context.cart)
+        priced = price_sale(context)
         member = context.member
         uses_member_money = priced.points_used > 0 or any(p.method == "stored_value" for p in priced.payments)
         verify_member_present(store=request.store, member=member, uses_member_money=uses_member_money,
                               verification=request.verification)
         order = _record(access, request.store, context, priced, now)
+        spends = promotion_spends(priced)
+        if spends:
+            promotions_spend(spends=spends, budgets=context.offers.budget_totals)
         if priced.coupons_applied:
             coupons_use(merchant_id=access.merchant.pk, member_id=member.pk, order_id=order.pk,
                         store_id=request.store.pk, staff=access.staff, when=now,
@@ -145,7 +149,8 @@ def _record(access: Access, store: Store, context: PricingContext, priced: Price
                   coupon_discount_fen=line.coupon_discount_fen, coupon_shares=list(line.coupon_shares),
                   points_discount_fen=line.points_discount_fen, points_used=line.points_used,
                   payable_fen=line.payable_fen, points_earned=line.points_earned,
-                  cost_fen=context.products[line.product_id].product.cost_fen)
+                  cost_fen=context.products[line.product_id].product.cost_fen, promotion_id=line.promotion_id,
+                  promotion_discount_fen=line.promotion_discount_fen)
         for line in priced.lines
     ])
     payments = []
@@ -191,7 +196,10 @@ def _move_member(access: Access, store: Store, context: PricingContext, priced: 
                     rule=context.rule, merchant=access.merchant, level=level)
     if level is not None:
         level_change_audit(member=member, old=old_level, new=level)
+    first_visit = member.order_count == 0
     member_record_purchase(member=member, amount_fen=priced.payable_fen, when=now)
+    if first_visit:
+        give_gifts(kind="first_visit_gift", merchant=access.merchant, store=store, member_ids=[member.pk], when=now)
 
 
 def _move_stock(access: Access, store: Store, context: PricingContext, priced: PricedCart, order: Order,

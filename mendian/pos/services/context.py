@@ -5,7 +5,7 @@ their cart here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +16,18 @@ from mendian.core.generation import cached_many
 from mendian.loyalty.models import Level, PointsRule
 from mendian.loyalty.services import points_rule_get
 from mendian.members.models import Member
+from mendian.promotions.campaigns import SaleOffers, running_promotions, sale_offers
 from mendian.promotions.coupons import coupon_inputs
-from mendian.promotions.engine import CartIn, CouponIn, LineIn, MemberIn, PaymentIn, PointsRuleIn
+from mendian.promotions.engine import (
+    CartIn,
+    CouponIn,
+    LineIn,
+    MemberIn,
+    PaymentIn,
+    PointsRuleIn,
+    PricedCart,
+    price_cart,
+)
 from mendian.promotions.selectors import templates_for_counter
 from mendian.tenancy.models import Store
 from mendian.wallet.services import MemberAccounts, member_accounts_lock, member_accounts_read
@@ -53,6 +63,7 @@ class PricingContext:
     rule: PointsRule
     levels: list[Level]
     cart: CartIn
+    offers: SaleOffers
 
     @property
     def member(self) -> Member | None:
@@ -108,19 +119,73 @@ def pricing_context(*, request: SaleRequest, now: datetime, lock: bool = False, 
     products = sellable_products(merchant_id=store.merchant_id, store_id=store.pk,
                                  product_ids={line.product_id for line in lines}, with_groups=bool(coupons),
                                  generation=generation)
+    offers = sale_offers(running=running_promotions(merchant_id=store.merchant_id, generation=generation),
+                         store=store, now=now, unit_prices={pid: p.unit_price_fen for pid, p in products.items()},
+                         member_id=accounts.member.pk if accounts else None,
+                         member_orders=accounts.member.order_count if accounts else 0)
+    if member_in is not None and offers.extra_promotion_id is not None:
+        member_in = replace(member_in, extra_discount_pct=offers.extra_discount_pct,
+                            extra_promotion_id=offers.extra_promotion_id)
     cart = CartIn(
         store_id=store.pk, now=now, member=member_in, coupons=coupons, coupon_selection=request.coupon_selection,
-        points=request.points, payments=request.payments,
+        points=request.points, payments=request.payments, points_day_multiplier_pct=offers.points_multiplier_pct,
         rule=PointsRuleIn(points_per_yuan=rule.points_per_yuan, redeem_points=rule.redeem_points,
                           redeem_fen=rule.redeem_fen, max_redeem_pct=rule.max_redeem_pct),
-        lines=tuple(
-            LineIn(product_id=line.product_id, qty=line.qty, unit_price_fen=products[line.product_id].unit_price_fen,
-                   member_price_fen=products[line.product_id].product.member_price_fen,
-                   level_discount=products[line.product_id].product.level_discount,
-                   category_id=products[line.product_id].product.category_id,
-                   group_ids=products[line.product_id].group_ids,
-                   cost_fen=products[line.product_id].product.cost_fen)
-            for line in lines
-        ),
+        lines=_priced_lines(lines, products, offers),
     )
-    return PricingContext(products=products, accounts=accounts, rule=rule, levels=levels, cart=cart)
+    return PricingContext(products=products, accounts=accounts, rule=rule, levels=levels, cart=cart, offers=offers)
+
+
+def _priced_lines(lines: Sequence[CartLineRequest], products: dict[int, SellableProduct],
+                  offers: SaleOffers) -> tuple[LineIn, ...]:
+    """The engine's lines, each with its promotion price; a promotion limited per member covers only the
+    units the member may still buy, so such a line is split in two (the rest at the regular price)."""
+    allowance = dict(offers.limits)
+    result = []
+    for line in lines:
+        sellable = products[line.product_id]
+        product = sellable.product
+        base = LineIn(product_id=line.product_id, qty=line.qty, unit_price_fen=sellable.unit_price_fen,
+                      member_price_fen=product.member_price_fen, level_discount=product.level_discount,
+                      category_id=product.category_id, group_ids=sellable.group_ids, cost_fen=product.cost_fen)
+        offer = offers.prices.get(line.product_id)
+        if offer is None or not isinstance(line.qty, int) or isinstance(line.qty, bool):
+            result.append(base)
+            continue
+        price, promotion_id = offer
+        units = line.qty if promotion_id not in allowance else min(line.qty, allowance[promotion_id])
+        if promotion_id in allowance:
+            allowance[promotion_id] -= units
+        if units:
+            result.append(replace(base, qty=units, promo_unit_price_fen=price, promotion_id=promotion_id))
+        if line.qty - units:
+            result.append(replace(base, qty=line.qty - units))
+    return tuple(result)
+
+
+def price_sale(context: PricingContext) -> PricedCart:
+    """Price the sale; a promotion whose budget cannot cover what it would give this order is left out
+    (and the cart priced again without it)."""
+    cart = context.cart
+    if not context.offers.budgets:
+        return price_cart(cart)
+    probe = price_cart(replace(cart, payments=None))  # what the promotions would give, whatever is paid
+    over = {pid for pid, fen in promotion_spends(probe).items()
+            if pid in context.offers.budgets and fen > context.offers.budgets[pid]}
+    if not over:
+        return price_cart(cart)
+    member = cart.member
+    if member is not None and member.extra_promotion_id in over:
+        member = replace(member, extra_discount_pct=100, extra_promotion_id=None)
+    lines = tuple(replace(line, promo_unit_price_fen=None, promotion_id=None) if line.promotion_id in over else line
+                  for line in cart.lines)
+    return price_cart(replace(cart, member=member, lines=lines))
+
+
+def promotion_spends(priced: PricedCart) -> dict[int, int]:
+    """What each promotion gave in a priced sale."""
+    spends: dict[int, int] = {}
+    for line in priced.lines:
+        if line.promotion_id is not None and line.promotion_discount_fen:
+            spends[line.promotion_id] = spends.get(line.promotion_id, 0) + line.promotion_discount_fen
+    return spends

@@ -37,7 +37,17 @@ def _code(world):
     return Coupon.objects.get(pk=result.coupon_ids[0]).code
 
 
+def _promotion(world):
+    from mendian.promotions.models import Promotion, PromotionSpend
+
+    promotion = Promotion.objects.create(merchant=world.merchant, name=f"{world.merchant.name}活动{next(_numbers)}",
+                                         kind="limited_price", product_ids=[make_product(world).pk], percent=80)
+    PromotionSpend.objects.create(promotion=promotion)
+    return promotion.pk
+
+
 PARAMS = {
+    "promotion_id": Param(own=_promotion),
     "template_id": Param(own=lambda w: _template(w).pk),
     "run_id": Param(own=_run),
     "pack_id": Param(own=_pack),
@@ -49,6 +59,9 @@ BODIES = {
     "PATCH /api/v1/coupon-templates/{template_id}": lambda w: {"name": "改名"},
     "POST /api/v1/members/{member_id}/coupons/claim": lambda w: {"template_id": _template(w, claimable=True).pk},
     "PUT /api/v1/gift-packs/{pack_id}": lambda w: {"name": "礼包", "items": [{"template_id": _template(w).pk}]},
+    "PATCH /api/v1/promotions/{promotion_id}": lambda w: {"name": "改名"},
+    "POST /api/v1/promotions/{promotion_id}/status": lambda w: {"status": "paused"},
+    "PUT /api/v1/promotions/{promotion_id}/stores/{store_id}": lambda w: {"enabled": False},
 }
 REFERENCES = {
     "POST /api/v1/coupon-templates": lambda w: {"name": "单品券", "kind": "percent_off", "percent": 80,
@@ -56,4 +69,6 @@ REFERENCES = {
     "POST /api/v1/coupon-issue-runs": lambda w: {"template_id": _template(w).pk, "target": "members",
                                                  "member_ids": [make_member(w).pk]},
     "POST /api/v1/gift-packs": lambda w: {"name": "礼包", "items": [{"template_id": _template(w).pk}]},
+    "POST /api/v1/promotions": lambda w: {"name": "限时8折", "kind": "limited_price", "percent": 80,
+                                          "product_ids": [make_product(w).pk]},
 }

@@ -85,3 +85,24 @@ def test_one_coupon_in_twenty_concurrent_checkouts_is_used_once():
     assert Order.objects.filter(member=member).count() == 1
     assert Coupon.objects.get(pk=coupon["id"]).status == "used"
     call_command("check_ledgers")
+
+
+def test_a_promotion_budget_is_never_exceeded():
+    from mendian.pos.models import OrderLine
+    from mendian.promotions.models import Promotion, PromotionSpend
+
+    world = make_world("预算")
+    product = make_product(world, price_fen=10000)
+    promotion = Promotion.objects.create(merchant=world.merchant, name="限时5折", kind="limited_price",
+                                         product_ids=[product.pk], percent=50, budget_fen=5 * 5000)
+    PromotionSpend.objects.create(promotion=promotion)
+    clients = [world.api() for _ in range(12)]
+    body = {"store_id": world.stores[0].pk, "lines": [{"product_id": product.pk, "qty": 1}],
+            "payments": [{"method": "cash", "amount_fen": 5000}]}
+    responses = run_together(12, lambda i: clients[i].post("/orders", body, key=str(uuid.uuid4())))
+    ok = [r for r in responses if r.status_code == 200]
+    refused = {r.data["error"]["code"] for r in responses if r.status_code != 200}
+    assert len(ok) == 5 and refused <= {"promotion_budget_used_up", "payment_mismatch"}
+    spent = PromotionSpend.objects.get(promotion=promotion).spent_fen
+    lines = OrderLine.objects.filter(promotion=promotion)
+    assert spent == 25000 == sum(line.promotion_discount_fen for line in lines)

@@ -239,25 +239,37 @@ def _discount(coupon: CouponIn, lines: tuple[LineIn, ...], amounts: list[int], e
     return shares
 
 
-def check_coupon(coupon: CouponIn, cart: CartIn, amounts: list[int]) -> CouponCheck:
-    """Whether a coupon applies to the cart priced so far (after rule 2), and why not."""
-    eligible = _eligible(coupon, cart.lines, amounts)
-    eligible_total = sum(amounts[i] for i in eligible)
-    reason = None
-    if coupon.valid_until is not None and cart.now > coupon.valid_until:
-        reason = "expired"
-    elif coupon.valid_from is not None and cart.now < coupon.valid_from:
-        reason = "not_yet_valid"
-    elif coupon.store_ids is not None and cart.store_id not in coupon.store_ids:
-        reason = "not_in_store"
-    elif not coupon.at_counter:
-        reason = "not_at_counter"
-    elif not eligible:
-        reason = "no_eligible_products"
-    elif eligible_total < coupon.min_spend_fen:
-        reason = "below_min_spend"
-    discount = 0 if reason else sum(_discount(coupon, cart.lines, amounts, eligible))
-    return CouponCheck(coupon.coupon_id, reason is None, reason, discount, coupon.min_spend_fen, eligible_total)
+def _check_all(coupons: tuple[CouponIn, ...], cart: CartIn, amounts: list[int]) -> dict[int, CouponCheck]:
+    """Whether each coupon applies to the cart priced so far (after rule 2), and why not. Copies of one
+    template differ only in their dates, so the cart is looked at once per template (a member with
+    sixty coupons of twelve kinds costs twelve looks)."""
+    checks: dict[int, CouponCheck] = {}
+    per_template: dict[int, tuple[str | None, int, int]] = {}
+    for coupon in coupons:
+        reason = None
+        if coupon.valid_until is not None and cart.now > coupon.valid_until:
+            reason = "expired"
+        elif coupon.valid_from is not None and cart.now < coupon.valid_from:
+            reason = "not_yet_valid"
+        if coupon.template_id not in per_template:
+            eligible = _eligible(coupon, cart.lines, amounts)
+            eligible_total = sum(amounts[i] for i in eligible)
+            template_reason = None
+            if coupon.store_ids is not None and cart.store_id not in coupon.store_ids:
+                template_reason = "not_in_store"
+            elif not coupon.at_counter:
+                template_reason = "not_at_counter"
+            elif not eligible:
+                template_reason = "no_eligible_products"
+            elif eligible_total < coupon.min_spend_fen:
+                template_reason = "below_min_spend"
+            value = 0 if template_reason else sum(_discount(coupon, cart.lines, amounts, eligible))
+            per_template[coupon.template_id] = (template_reason, value, eligible_total)
+        template_reason, value, eligible_total = per_template[coupon.template_id]
+        reason = reason or template_reason
+        checks[coupon.coupon_id] = CouponCheck(coupon.coupon_id, reason is None, reason, 0 if reason else value,
+                                               coupon.min_spend_fen, eligible_total)
+    return checks
 
 
 _KIND_ORDER = {"item": 0, "percent_off": 1, "amount_off": 2, "voucher": 2}
@@ -431,7 +443,7 @@ def price_cart(cart: CartIn) -> PricedCart:
     base = [unit * line.qty for unit, line in zip(member_units, cart.lines, strict=True)]
     subtotal = sum(line.unit_price_fen * line.qty for line in cart.lines)
 
-    checks = {c.coupon_id: check_coupon(c, cart, base) for c in cart.coupons}
+    checks = _check_all(cart.coupons, cart, base)
     chosen = _chosen_coupons(cart, checks, base) if cart.member is not None or cart.coupon_selection else []
     amounts, coupon_shares = _apply_coupons(cart, chosen, base)
 

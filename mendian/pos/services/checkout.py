@@ -53,13 +53,16 @@ def sale_quote(*, access: Access, request: SaleRequest) -> Quote:
         if context.cart.coupons else {}
     chosen = [c for c in context.cart.coupons if c.coupon_id in priced.coupons_applied]
     coupons = {}
+    gives: dict[int, str] = {}
     for coupon, check in zip(context.cart.coupons, priced.coupon_checks, strict=True):
         template = templates[coupon.template_id]
+        if template.pk not in gives:
+            gives[template.pk] = template.value_text()
         applied = coupon.coupon_id in priced.coupons_applied
         blocked = [templates[c.template_id].name for c in chosen
                    if check.usable and not applied and not combinable([c, coupon])]
         coupons[coupon.coupon_id] = {
-            "template_id": template.pk, "name": template.name, "gives": template.value_text(),
+            "template_id": template.pk, "name": template.name, "gives": gives[template.pk],
             "valid_until": coupon.valid_until, "applied": applied,
             "reason_text": reason_text(check.reason, check.min_spend_fen, blocked),
         }

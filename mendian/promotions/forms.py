@@ -146,8 +146,9 @@ class PromotionForm(StyledForm):
                                choices=[("", "—"), ("weekly", _("Every week")), ("monthly", _("Every month"))])
     days = forms.CharField(label=_("Days"), required=False,
                            help_text=_("Weekdays 1–7 (Monday is 1) or days of the month, separated by commas."))
-    extra_discount_pct = forms.IntegerField(label=_("Extra discount (percent paid)"), min_value=1, max_value=99,
-                                            required=False, help_text=_("95 means a further 5 percent off the level's price."))
+    extra_discount_pct = forms.IntegerField(
+        label=_("Extra discount (percent paid)"), min_value=1, max_value=99, required=False,
+        help_text=_("95 means a further 5 percent off the level's price."))
     points_multiplier_pct = forms.IntegerField(label=_("Points multiplier (percent)"), min_value=101,
                                                max_value=1000, required=False, help_text=_("200 = double points."))
     bonus_pct = forms.IntegerField(label=_("Extra bonus (percent of the recharge)"), min_value=1, max_value=100,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("mendian.catalog.urls")),
     path("", include("mendian.pos.urls")),
     path("", include("mendian.promotions.urls")),
+    path("", include("mendian.promotions.urls_member")),
     path("", include("mendian.tenancy.urls")),
 ]
 

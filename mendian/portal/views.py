@@ -1,5 +1,6 @@
 """The member's mobile pages (H5): sign-up from a store's QR code (扫码入会) and the member card with
-the rotating member code (会员码). The portal issue adds log-in and the rest of the member's pages."""
+the rotating member code (会员码); the member's coupons are in ``views_coupons``. The portal issue adds
+log-in and the rest of the member's pages."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from mendian.members.codes import member_code, seconds_left
 from mendian.members.errors import MemberExists
 from mendian.members.models import Member
 from mendian.members.services import register_member
+from mendian.promotions.selectors import member_coupons
 from mendian.tenancy.forms import WEEKDAYS
 from mendian.tenancy.models import Staff, Store
 
@@ -121,7 +123,8 @@ def _portal_member(request: HttpRequest) -> Member:
 def card(request: HttpRequest) -> HttpResponse:
     """The member's card: the rotating code as a QR code (refreshed every minute), points and balance."""
     member = _portal_member(request)
-    return render(request, "portal/card.html", {"member": member, **_code_context(member)})
+    usable = member_coupons(merchant_id=member.merchant_id, member_id=member.pk, status="unused").count()
+    return render(request, "portal/card.html", {"member": member, "coupon_count": usable, **_code_context(member)})
 
 
 def card_code(request: HttpRequest) -> HttpResponse:

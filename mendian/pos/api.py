@@ -51,10 +51,12 @@ def _sale(access: Access, payload: OrderIn) -> SaleRequest:
     )
 
 
-def quote_out(priced: PricedCart, sale: SaleRequest, names: dict[int, str]) -> dict[str, Any]:
+def quote_out(priced: PricedCart, sale: SaleRequest, names: dict[int, str],
+              promotions: dict[int, str]) -> dict[str, Any]:
     return {
         "store_id": sale.store.pk, "member_id": sale.wanted_member_id,
-        "lines": [{**line.__dict__, "name": names.get(line.product_id, "")} for line in priced.lines],
+        "lines": [{**line.__dict__, "name": names.get(line.product_id, ""),
+                   "promotion_name": promotions.get(line.promotion_id, "")} for line in priced.lines],
         "subtotal_fen": priced.subtotal_fen, "member_discount_fen": priced.member_discount_fen,
         "coupon_discount_fen": priced.coupon_discount_fen, "points_used": priced.points_used,
         "points_discount_fen": priced.points_discount_fen, "payable_fen": priced.payable_fen,
@@ -74,7 +76,8 @@ def order_out(order: Order) -> dict[str, Any]:
                                                            "member_unit_price_fen", "line_price_fen",
                                                            "member_discount_fen", "coupon_discount_fen",
                                                            "points_discount_fen", "points_used", "payable_fen",
-                                                           "points_earned")} for line in lines],
+                                                           "points_earned", "promotion_id",
+                                                           "promotion_discount_fen")} for line in lines],
         "subtotal_fen": order.subtotal_fen, "member_discount_fen": order.member_discount_fen,
         "coupon_discount_fen": order.coupon_discount_fen, "points_used": order.points_used,
         "points_discount_fen": order.points_discount_fen, "payable_fen": order.payable_fen,
@@ -93,7 +96,7 @@ def orders_quote(request: HttpRequest, payload: OrderIn) -> dict[str, Any]:
     access = _access(request)
     sale = _sale(access, payload)
     quote = sale_quote(access=access, request=sale)
-    out = quote_out(quote.priced, sale, quote.names)
+    out = quote_out(quote.priced, sale, quote.names, quote.promotions)
     out["coupons"] = [{**check, **quote.coupons[check["coupon_id"]]} for check in out["coupons"]]
     return out
 

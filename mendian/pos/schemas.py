@@ -52,6 +52,9 @@ class LineOut(Schema):
     points_used: int
     payable_fen: int
     points_earned: int
+    promotion_id: int | None = None  # the promotion (限时折扣, 新客价, 会员日) that set the member unit price
+    promotion_discount_fen: int = 0  # what that promotion saved on the line beyond the member's other prices
+    promotion_name: str = ""  # quotes only
 
 
 class PaymentOut(Schema):

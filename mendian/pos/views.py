@@ -101,6 +101,17 @@ def _counter_labels() -> dict[str, str]:
         "left_to_pay": _("Left to pay"), "over_paid": _("Over by"), "items": _("Items: %(count)s"),
         "change_due": pgettext("money given back", "Change"),
         "over_balance": _("More than the stored-value balance (%(balance)s)."),
+        "coupon_code_format": _("A coupon redeem code has 18 digits."),
+        "coupon_unknown": _("No coupon has this code."),
+        "coupon_used": _("Coupon %(name)s was already used on %(date)s."),
+        "coupon_expired": _("Coupon %(name)s expired on %(date)s."),
+        "coupon_void": _("Coupon %(name)s was voided."),
+        "coupon_member": _("Member %(name)s selected"),
+        "coupon_applied": _("Coupon applied: %(name)s"),
+        "coupon_ready": _("Coupon %(name)s chosen for this sale."),
+        "coupon_chosen": _("Coupon %(name)s chosen; it applies once the order qualifies: %(reason)s"),
+        "coupon_not_here": _("Coupon %(name)s cannot be used at the counter now."),
+        "coupon_waiting": _("chosen, applies once the order qualifies"),
     }
 
 

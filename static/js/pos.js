@@ -3,11 +3,26 @@
    pricing engine that checkout uses. Money typed in yuan is turned into fen as text, never as floats.
 
    Made for a cashier with a barcode scanner: the scan field gets the focus back after every action,
-   keys typed while no field has the focus go to it, and F2/F4/F8/F9/Esc work from anywhere. */
+   keys typed while no field has the focus go to it, and F2/F4/F8/F9/Esc work from anywhere.
+
+   Coupons: with a member, the quote asks for "auto" (the server picks the best combination) until the
+   cashier ticks or unticks one; from then on it sends the ids chosen (couponWanted). A chosen coupon the
+   order does not reach yet stays chosen and applies once it does. The sale sends exactly the coupons the
+   last quote applied, so the price charged is the price shown. A redeem code (核销码, 18 digits) typed or
+   scanned into the scan field or the coupon field selects the coupon's member and ticks it. */
 (function () {
   "use strict";
 
   const NOTICE_MS = 4000;
+  const COUPON_CODE = /^\d{18}$/;
+  // Quote refusals about one of the chosen coupons: priced again without it.
+  const COUPON_REFUSALS = ["coupon_not_applicable", "coupon_unavailable"];
+
+  function localDay(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  }
 
   function yuanToFen(text) {
     const match = String(text || "").trim().match(/^(\d{1,9})(?:\.(\d{1,2}))?$/);
@@ -53,6 +68,7 @@
       payments: [], payKey: null, lastOrder: null, held: [], showHeld: false,
       panel: "", registerPhone: "", registerName: "", rechargePlan: "", rechargeAmount: "", rechargeMethod: "wechat",
       quoteTimer: null, payButtonSeen: false, errorFrom: "",
+      couponMode: "auto", couponWanted: [], couponPick: null, couponCode: "", quoteWaiters: [],
 
       init() {
         this.$nextTick(() => this.focusScan());
@@ -112,6 +128,7 @@
         if (!q) return;
         this.error = "";
         const exact = this.cfg.products.find((p) => p.barcode && p.barcode === q);
+        if (!exact && COUPON_CODE.test(q.replace(/\s+/g, ""))) { this.redeemFromScan(q); return; }
         const hits = this.visible;
         // Digits are a barcode: only the whole code adds a product, never a part of one.
         const byName = !/^\d+$/.test(q);
@@ -145,12 +162,17 @@
         this.cart = []; this.member = null; this.points = ""; this.quote = null; this.payments = [];
         this.error = ""; this.payKey = null; this.verifyCode = ""; this.verifyOtp = ""; this.panel = "";
         this.memberResults = []; this.query = "";
+        this.couponsReset();
         this.focusScan();
       },
 
-      body(withPayments) {
+      // couponIds: what a quote asks for ("auto" or ids); a sale sends the coupons its quote applied.
+      body(withPayments, couponIds) {
         const body = {store_id: this.cfg.store.id, lines: this.cart.map((l) => ({product_id: l.product.id, qty: l.qty}))};
-        if (this.member) body.member_id = this.member.id;
+        if (this.member) {
+          body.member_id = this.member.id;
+          body.coupon_ids = withPayments ? (this.quote ? this.quote.coupons_applied.slice() : []) : couponIds;
+        }
         const points = parseInt(this.points, 10);
         if (points > 0) body.points = points;
         if (withPayments) {
@@ -179,6 +201,9 @@
           const error = new Error(fields && fields.length ? message + " " + fields.map((f) => f.message).join(" ") : message);
           // A refusal (4xx) changed nothing on the server; a 5xx or no answer may have done it all.
           error.refused = response.status < 500;
+          error.status = response.status;
+          error.code = data && data.error ? data.error.code : "";
+          error.detail = (data && data.error && data.error.detail) || {};
           throw error;
         }
         return data;
@@ -187,11 +212,11 @@
         clearTimeout(this.quoteTimer);
         this.payKey = null;
         const seq = ++this.quoteSeq;
-        if (!this.cart.length) { this.quote = null; this.payments = []; this.quoting = false; return; }
+        if (!this.cart.length) { this.quote = null; this.payments = []; this.quoting = false; this.quoteSettled(); return; }
         this.quoting = true;
         this.quoteTimer = setTimeout(async () => {
           try {
-            const quote = await this.api("POST", "/orders/quote", this.body(false));
+            const quote = await this.fetchQuote(seq);
             if (seq !== this.quoteSeq) return;  // an older answer arriving late
             this.quote = quote;
             if (this.errorFrom === "quote") this.error = "";
@@ -203,8 +228,53 @@
             this.fail(e.message, "quote");
           }
           this.quoting = false;
+          this.quoteSettled();
           if (this.payAfterQuote) { this.payAfterQuote = false; this.pay(); }
         }, 120);
+      },
+      /* The quote of the coupons chosen. A chosen coupon the order does not reach (yet) is left out of this
+         quote but stays chosen; one that is gone (used elsewhere) is dropped; a coupon just ticked that cannot
+         join the others replaces them. */
+      async fetchQuote(seq) {
+        let ids = this.couponMode === "manual" ? this.couponWanted.slice() : "auto";
+        for (;;) {
+          try {
+            return await this.api("POST", "/orders/quote", this.body(false, ids));
+          } catch (e) {
+            if (seq !== this.quoteSeq || !Array.isArray(ids)) throw e;
+            const couponId = e.detail.coupon_id;
+            if (COUPON_REFUSALS.includes(e.code) && ids.includes(couponId)) {
+              ids = ids.filter((id) => id !== couponId);
+              if (e.code === "coupon_unavailable") this.couponWanted = this.couponWanted.filter((id) => id !== couponId);
+            } else if (e.code === "coupons_not_combinable" && ids.length > 1 && ids.includes(this.couponPick)) {
+              ids = [this.couponPick];
+              this.couponWanted = [this.couponPick];
+            } else throw e;
+          }
+        }
+      },
+      // Resolves once the quote being made is on screen (at once when none is being made).
+      afterQuote() {
+        if (!this.quoting) return Promise.resolve();
+        return new Promise((resolve) => this.quoteWaiters.push(resolve));
+      },
+      quoteSettled() {
+        const waiters = this.quoteWaiters;
+        this.quoteWaiters = [];
+        waiters.forEach((resolve) => resolve());
+      },
+      // A product can be priced on several lines (a promotion limited per member covers only some units).
+      quoteLines(line) { return this.quote ? this.quote.lines.filter((l) => l.product_id === line.product.id) : []; },
+      linePayable(line) { return this.quoteLines(line).reduce((sum, l) => sum + l.payable_fen, 0); },
+      // The promotions that priced the product, with what each saved on it.
+      linePromotions(line) {
+        const promos = [];
+        this.quoteLines(line).filter((l) => l.promotion_name).forEach((l) => {
+          const known = promos.find((p) => p.name === l.promotion_name);
+          if (known) known.saved_fen += l.promotion_discount_fen;
+          else promos.push({name: l.promotion_name, saved_fen: l.promotion_discount_fen});
+        });
+        return promos;
       },
       fillPayments() {
         if (!this.quote) return;
@@ -262,6 +332,8 @@
           // Refused (e.g. not enough stored value): the cashier changes the payment and tries again, which is a
           // new request. Not answered: keep the key, so that trying again cannot charge twice.
           if (e.refused) this.payKey = null;
+          // A coupon used at another counter a moment ago: price again without it.
+          if (e.code === "coupon_unavailable") this.requote();
         }
         this.busy = false;
       },
@@ -290,11 +362,13 @@
       },
       pickMember(member) {
         this.member = member; this.memberResults = []; this.memberQuery = ""; this.points = ""; this.panel = "";
+        this.couponsReset();
         this.requote();
         this.focusScan();
       },
       dropMember() {
         this.member = null; this.points = ""; this.panel = ""; this.verifyCode = ""; this.verifyOtp = "";
+        this.couponsReset();
         this.payments.forEach((p) => { if (p.method === "stored_value") p.method = "cash"; });
         this.requote();
         this.focusScan();
@@ -341,6 +415,82 @@
           this.focusScan();
         } catch (e) { this.fail(e.message); }
         this.busy = false;
+      },
+
+      // --- coupons ---------------------------------------------------------------------------------
+      couponsReset() { this.couponMode = "auto"; this.couponWanted = []; this.couponPick = null; this.couponCode = ""; },
+      get couponRows() {
+        // Usable first; a tick does not move a row (the keyboard focus stays on it).
+        const rows = this.quote && this.member && this.quote.member_id === this.member.id ? this.quote.coupons : [];
+        return rows.filter((c) => c.usable).concat(rows.filter((c) => !c.usable));
+      },
+      couponWaiting(coupon) {
+        return this.couponMode === "manual" && !coupon.applied && this.couponWanted.includes(coupon.coupon_id);
+      },
+      couponsAuto() {
+        this.couponsReset();
+        this.requote();
+      },
+      // Chosen now: the coupons applied so far (or chosen and waiting) with this one added, or without it.
+      couponChoose(couponId, on) {
+        const base = this.couponMode === "manual" ? this.couponWanted : (this.quote ? this.quote.coupons_applied : []);
+        const rest = base.filter((id) => id !== couponId);
+        this.couponMode = "manual";
+        this.couponWanted = on ? rest.concat([couponId]) : rest;
+        this.couponPick = on ? couponId : null;
+        this.requote();
+      },
+      toggleCoupon(coupon) { this.couponChoose(coupon.coupon_id, !(coupon.applied || this.couponWaiting(coupon))); },
+      couponRefusal(coupon) {
+        let text = "";
+        if (coupon.status === "used") text = this.t.coupon_used.replace("%(date)s", localDay(coupon.used_at));
+        else if (coupon.status === "expired") text = this.t.coupon_expired.replace("%(date)s", localDay(coupon.valid_until));
+        else if (coupon.status !== "unused") text = this.t.coupon_void;
+        return text.replace("%(name)s", coupon.name);
+      },
+      /* A redeem code: the coupon's member is selected (when it is not the one at the counter) and the coupon
+         ticked. False (with the reason on screen) when the code is unknown, used, expired or void. */
+      async redeemCode(raw) {
+        const code = String(raw || "").replace(/\s+/g, "");
+        if (!COUPON_CODE.test(code)) { this.fail(this.t.coupon_code_format); return false; }
+        let coupon;
+        try { coupon = await this.api("GET", "/coupons/by-code/" + code); } catch (e) {
+          this.fail(e.status === 404 ? this.t.coupon_unknown : e.message);
+          return false;
+        }
+        const refusal = this.couponRefusal(coupon);
+        if (refusal) { this.fail(refusal); return false; }
+        let switched = "";
+        if (!this.member || this.member.id !== coupon.member_id) {
+          try { this.pickMember(await this.api("GET", "/members/" + coupon.member_id)); } catch (e) {
+            this.fail(e.message);
+            return false;
+          }
+          switched = this.t.coupon_member.replace("%(name)s", this.member.name || this.member.card_no) + " · ";
+        }
+        this.error = "";
+        await this.afterQuote();  // on top of what applies to this member's order now
+        this.couponChoose(coupon.id, true);
+        await this.afterQuote();
+        const row = this.couponRows.find((c) => c.coupon_id === coupon.id);
+        const name = coupon.name;
+        if (!this.cart.length) this.say(switched + this.t.coupon_ready.replace("%(name)s", name));
+        else if (row && row.applied) this.say(switched + this.t.coupon_applied.replace("%(name)s", name));
+        else if (row) this.say(switched + this.t.coupon_chosen.replace("%(name)s", name).replace("%(reason)s", row.reason_text));
+        else if (this.quote) this.fail(this.t.coupon_not_here.replace("%(name)s", name));
+        return true;
+      },
+      async redeemFromScan(text) {
+        const ok = await this.redeemCode(text);
+        if (this.query.trim() !== text) return;  // the cashier already scans the next thing
+        if (ok) this.query = ""; else this.$refs.scan.select();
+        this.focusScan();
+      },
+      async redeemFromField() {
+        const text = this.couponCode.trim();
+        if (!text) return;
+        const ok = await this.redeemCode(text);
+        if (ok) { this.couponCode = ""; this.focusScan(); } else if (this.$refs.couponCode) this.$refs.couponCode.select();
       },
 
       async hold() {

@@ -19,7 +19,7 @@ from mendian.loyalty.services import Figures, PointsMove, level_change_audit, le
 from mendian.members.errors import MemberExists
 from mendian.members.models import Member
 from mendian.members.services import member_record_purchase, register_member
-from mendian.promotions.campaigns import give_gifts, promotions_spend
+from mendian.promotions.campaigns import give_gifts, promotions_spend, running_promotions
 from mendian.promotions.coupons import coupons_use, reason_text
 from mendian.promotions.engine import PricedCart, combinable
 from mendian.promotions.selectors import templates_for_counter
@@ -39,6 +39,7 @@ class Quote:
     priced: PricedCart
     names: dict[int, str]  # product id → name
     coupons: dict[int, dict[str, Any]]  # coupon id → what the counter shows of it
+    promotions: dict[int, str]  # promotion id → name, for the lines a promotion priced
 
 
 def sale_quote(*, access: Access, request: SaleRequest) -> Quote:
@@ -66,7 +67,12 @@ def sale_quote(*, access: Access, request: SaleRequest) -> Quote:
             "valid_until": coupon.valid_until, "applied": applied,
             "reason_text": reason_text(check.reason, check.min_spend_fen, blocked),
         }
-    return Quote(priced, {pid: sellable.product.name for pid, sellable in context.products.items()}, coupons)
+    promoted = {line.promotion_id for line in priced.lines if line.promotion_id is not None}
+    promotions = {r.promotion.pk: r.promotion.name
+                  for r in running_promotions(merchant_id=access.merchant.pk, generation=generation)
+                  if r.promotion.pk in promoted} if promoted else {}
+    return Quote(priced, {pid: sellable.product.name for pid, sellable in context.products.items()}, coupons,
+                 promotions)
 
 
 def next_order_no(*, store: Store, day: datetime) -> str:

@@ -49,9 +49,17 @@ def pay(client, world, member, lines, **extra):
 
 def test_limited_price_competes_with_the_member_price_and_is_counted(shop):
     client = shop.api()
-    p = promotion(client, kind="limited_price", product_ids=[shop.serum.pk, shop.cut.pk], percent=80)
+    p = promotion(client, name="春季8折", kind="limited_price", product_ids=[shop.serum.pk, shop.cut.pk], percent=80)
     member = make_member(shop)
+    quote = client.post("/orders/quote", {"store_id": shop.stores[0].pk, "member_id": member.pk,
+                                          "lines": [{"product_id": shop.serum.pk, "qty": 1},
+                                                    {"product_id": shop.cut.pk, "qty": 1}]}).data
+    # the counter names the promotion on the line it priced, with what it saved
+    assert [(line["promotion_id"], line["promotion_name"], line["promotion_discount_fen"])
+            for line in quote["lines"]] == [(p["id"], "春季8折", 4000), (None, "", 0)]
     order = pay(client, shop, member, [(shop.serum, 1), (shop.cut, 1)])
+    assert [(line["promotion_id"], line["promotion_discount_fen"]) for line in order["lines"]] == \
+        [(p["id"], 4000), (None, 0)]
     units = {line["product_id"]: line["member_unit_price_fen"] for line in order["lines"]}
     assert units == {shop.serum.pk: 16000, shop.cut.pk: 6800}  # 8折 beats no member price; 6800 beats 7040
     line = OrderLine.objects.get(order_id=order["id"], product=shop.serum)

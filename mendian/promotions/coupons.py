@@ -346,6 +346,16 @@ def coupon_inputs(*, member_id: int, merchant_id: int, templates: dict[int, Coup
     return tuple(coupons)
 
 
+def coupons_not_held(*, merchant_id: int, member_id: int | None, coupon_ids: set[int]) -> list[int]:
+    """Of these ids, those that are not coupons of the member (another member's, another merchant's,
+    or none at all), smallest first. One query, only for ids the sale could not use."""
+    if not coupon_ids:
+        return []
+    held = set(Coupon.objects.filter(merchant_id=merchant_id, member_id=member_id, pk__in=coupon_ids)
+               .values_list("pk", flat=True)) if member_id is not None else set()
+    return sorted(coupon_ids - held)
+
+
 def coupon_in(template: CouponTemplate, coupon_id: int, valid_from: datetime | None,
               valid_until: datetime | None) -> CouponIn:
     def ids(values: list[int]) -> frozenset[int] | None:

@@ -17,7 +17,7 @@ from mendian.loyalty.models import Level, PointsRule
 from mendian.loyalty.services import points_rule_get
 from mendian.members.models import Member
 from mendian.promotions.campaigns import SaleOffers, running_promotions, sale_offers
-from mendian.promotions.coupons import coupon_inputs
+from mendian.promotions.coupons import coupon_inputs, coupons_not_held
 from mendian.promotions.engine import (
     CartIn,
     CouponIn,
@@ -116,6 +116,15 @@ def pricing_context(*, request: SaleRequest, now: datetime, lock: bool = False, 
     if accounts is not None and (request.coupon_selection or list_coupons):
         coupons = coupon_inputs(member_id=accounts.member.pk, merchant_id=store.merchant_id, now=now,
                                 templates=templates_for_counter(merchant_id=store.merchant_id, generation=generation))
+    if not isinstance(request.coupon_selection, str):
+        # Ids the sale cannot use: a coupon of the member that is used or expired is a conflict (409, from
+        # the engine); one that is not the member's at all is not found for this sale.
+        missing = set(request.coupon_selection) - {c.coupon_id for c in coupons}
+        foreign = coupons_not_held(merchant_id=store.merchant_id, member_id=accounts.member.pk if accounts else None,
+                                   coupon_ids=missing)
+        if foreign:
+            raise NotFound("coupon_not_found", _("This coupon is not the member's."), field="coupon_ids",
+                           detail={"coupon_id": foreign[0]})
     products = sellable_products(merchant_id=store.merchant_id, store_id=store.pk,
                                  product_ids={line.product_id for line in lines}, with_groups=bool(coupons),
                                  generation=generation)

@@ -155,7 +155,7 @@ def test_earned_points_already_spent_are_recorded_as_a_shortfall(shop):
     ({"payments": [{"method": "cash", "amount_fen": 10000, "tendered_fen": 100}]}, 422, "tendered_too_little"),
     ({"payments": [{"method": "stored_value", "amount_fen": 10000}]}, 422, "stored_value_needs_member"),
     ({"points": 100}, 422, "points_need_member"),
-    ({"coupon_ids": [1]}, 409, "coupon_unavailable"),
+    ({"coupon_ids": [1]}, 404, "coupon_not_found"),
     ({}, 422, "payments_required"),
 ])
 def test_bad_checkouts_write_nothing(shop, change, status, code):

@@ -149,6 +149,16 @@ def test_auto_picks_the_best_and_reasons_are_given(shop):
         ["expired"]
     refused = client.post("/orders/quote", sale(shop, member, [(shop.shampoo, 1)], coupon_ids=[expired.pk]))
     assert refused.status_code == 409 and error_code(refused) == "coupon_unavailable"
+    # another member's coupon is not found for this sale, at the quote and at the checkout alike
+    other = make_member(shop)
+    [theirs] = client.post(f"/coupon-templates/{small['id']}/issue", {"member_ids": [other.pk]}).data["items"]
+    for path, extra in (("/orders/quote", {}), ("/orders", {"payments": [{"method": "cash", "amount_fen": 9500}]})):
+        chosen = [coupons[big["id"]], theirs["id"]]
+        foreign = client.post(path, sale(shop, member, [(shop.shampoo, 1)], coupon_ids=chosen, **extra),
+                              key=str(uuid.uuid4()))
+        assert (foreign.status_code, error_code(foreign)) == (404, "coupon_not_found"), foreign.data
+        assert foreign.data["error"]["detail"] == {"field": "coupon_ids", "coupon_id": theirs["id"]}
+    assert Coupon.objects.get(pk=theirs["id"]).status == "unused"
 
 
 def test_a_coupon_that_cannot_join_the_best_says_with_which(shop):

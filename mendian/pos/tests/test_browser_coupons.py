@@ -5,6 +5,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from mendian.core.testing.browser import browser_page, log_in
@@ -46,8 +47,9 @@ def _give(world, member, *kinds):
 
     coupons = []
     for kind in kinds:
-        result = issue_coupons(template=world.templates[kind], member_ids=[member.pk], when=timezone.now(),
-                               tz_name=world.merchant.timezone)
+        with transaction.atomic():  # the stock is locked for the issue, as in every caller
+            result = issue_coupons(template=world.templates[kind], member_ids=[member.pk], when=timezone.now(),
+                                   tz_name=world.merchant.timezone)
         coupons.append(Coupon.objects.get(pk=result.coupon_ids[0]))
     return coupons
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "mendian.promotions",
     "mendian.pos",
     "mendian.portal",
+    "mendian.analytics",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,87 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mendian.core.models import MerchantOwned, TimeStamped, ledger_merchant
+
+
+class Segment(MerchantOwned, TimeStamped):
+    """A saved member filter (会员分群): its definition stays, its members follow the data."""
+
+    name = models.CharField(_("name"), max_length=60)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    definition = models.JSONField(_("conditions"))
+    # The count when last counted (the page counts again when opened; the daily run keeps it fresh).
+    member_count = models.PositiveIntegerField(default=0)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        constraints = [models.UniqueConstraint(fields=["merchant", "name"], name="segment_merchant_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TagRule(MerchantOwned, TimeStamped):
+    """A rule tag (智能标签): the members matching the definition carry the tag, recomputed daily and on
+    demand. A tag with a rule is set only by its rule."""
+
+    tag = models.OneToOneField("members.Tag", on_delete=models.CASCADE, related_name="rule")
+    definition = models.JSONField(_("conditions"))
+    preset = models.CharField(_("ready-made rule"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    member_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rule tag")
+        verbose_name_plural = _("rule tags")
+        indexes = [models.Index(fields=["merchant", "is_active"], name="tagrule_merchant_active")]
+
+    def __str__(self) -> str:
+        return str(self.tag_id)
+
+
+class RfmSettings(MerchantOwned):
+    """How a merchant scores RFM (最近一次消费/消费频率/消费金额), and when it last did."""
+
+    class Method(models.TextChoices):
+        QUANTILE = "quantile", _("By fifths of the members (quantiles)")
+        THRESHOLDS = "thresholds", _("By thresholds")
+
+    method = models.CharField(_("scoring"), max_length=12, choices=Method.choices, default=Method.QUANTILE)
+    period_days = models.PositiveIntegerField(_("period (days)"), default=365)
+    # Thresholds, four ascending edges each: days since the last order for R (fewer is better), orders
+    # for F and net spend in fen for M (more is better).
+    r_days = models.JSONField(default=list)
+    f_orders = models.JSONField(default=list)
+    m_fen = models.JSONField(default=list)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    scored_members = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="rfmsettings_merchant")]
+
+
+class RfmScore(models.Model):
+    """A member's RFM scores (1–5) and group, as of the merchant's last scoring (rewritten each time)."""
+
+    merchant = ledger_merchant()
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+",
+                                  db_constraint=False)
+    last_order_at = models.DateTimeField()
+    frequency = models.PositiveIntegerField()
+    monetary_fen = models.BigIntegerField()
+    r = models.PositiveSmallIntegerField()
+    f = models.PositiveSmallIntegerField()
+    m = models.PositiveSmallIntegerField()
+    group_code = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "group_code"], name="rfmscore_merchant_group"),
+                   models.Index(fields=["merchant", "r", "f"], name="rfmscore_merchant_rf")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} R{self.r}F{self.f}M{self.m}"

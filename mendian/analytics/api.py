@@ -158,6 +158,7 @@ def segment_fields(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/segments/preview", response={200: CountOut, **ERRORS})
+@decorate_view(api_write)
 def segments_preview(request: HttpRequest, payload: DefinitionIn) -> dict[str, int]:
     return {"count": segments.segment_preview(access=_access(request), definition=payload.definition())}
 

@@ -20,3 +20,9 @@ class AnalyticsConfig(AppConfig):
         register_audit_actions(AUDIT_ACTIONS)
         register_nav(*NAV)
         register_daily(DailyJob("analytics", analytics_daily, hour=3))
+
+        from mendian.core.audiences import MemberSource, register_member_source
+
+        from .segments import segment_audience, segment_choices
+
+        register_member_source(MemberSource("segment", segment_choices, segment_audience))

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.errors import InvalidInput, PermissionDenied
+from mendian.core.errors import InvalidInput, NotFound, PermissionDenied
 from mendian.core.time import day_bounds, local_date
 from mendian.members.models import CustomField, Member, MemberTag
 from mendian.pos.models import Order, OrderLine
@@ -330,7 +330,7 @@ def _check_value(f: Field, op: str, value: Any, path: str, custom: CustomField |
     return list(dict.fromkeys(value)) if op == "in" else value
 
 
-def _parse_condition(raw: Any, path: str, customs: dict[str, CustomField]) -> Condition:
+def _parse_condition(raw: Any, path: str, customs: dict[str, CustomField], merchant_id: int) -> Condition:
     if not isinstance(raw, dict):
         raise _invalid(_("A condition is an object with a field, an operator and a value."), path)
     unknown = set(raw) - {"field", "op", "value", "days"}
@@ -358,7 +358,23 @@ def _parse_condition(raw: Any, path: str, customs: dict[str, CustomField]) -> Co
     elif days is not None:
         raise _invalid(_("This field does not take a period."), path)
     value = _check_value(f, op, raw["value"], path, custom)
+    if f.model:
+        _require_own(f.model, value if op == "in" else [value], merchant_id)
     return Condition(field=name, op=op, value=value, days=days, custom=custom)
+
+
+def _require_own(model: str, ids: list[int], merchant_id: int) -> None:
+    """Ids a condition names must be the merchant's (404 like any other merchant's object)."""
+    from mendian.catalog.models import Category, Product
+    from mendian.loyalty.models import Level
+    from mendian.members.models import Tag
+    from mendian.tenancy.models import Store
+
+    models = {"level": Level, "tag": Tag, "store": Store, "product": Product, "category": Category}
+    found = models[model].objects.filter(merchant_id=merchant_id, pk__in=ids).count()
+    if found != len(set(ids)):
+        raise NotFound(f"{model}_not_found", _("A condition names something that does not exist."),
+                       field="conditions", detail={"model": model})
 
 
 def parse(definition: Any, *, merchant_id: int, depth: int = 1, path: str = "",
@@ -387,7 +403,7 @@ def parse(definition: Any, *, merchant_id: int, depth: int = 1, path: str = "",
                 raise _invalid(_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(map(str, extra)))}, where)
             items.append(parse(item, merchant_id=merchant_id, depth=depth + 1, path=where, customs=customs))
         else:
-            items.append(_parse_condition(item, where, customs))
+            items.append(_parse_condition(item, where, customs, merchant_id))
     return Group(match=match, conditions=tuple(items))
 
 

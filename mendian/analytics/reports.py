@@ -18,9 +18,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from mendian.core.errors import InvalidInput, NotFound
@@ -196,32 +197,36 @@ def series(*, access: Access, period: Period, stores: frozenset[int] | None, gra
     out: dict[str, list[int]] = {name: [0] * len(buckets) for name in names}
     tz = period.tz_name
 
-    def add(name: str, when: datetime, amount: int) -> None:
-        out[name][index[_bucket(local_date(when, tz), grain)]] += amount
+    def add(name: str, day: date, amount: int | None) -> None:
+        out[name][index[_bucket(day, grain)]] += amount or 0
 
-    # One pass over each kind of row (only the few columns needed): the buckets are the merchant's local
-    # days, which the database cannot group by portably.
-    for when, payable, member_id in orders_in(access, period, stores).values_list("created_at", "payable_fen",
-                                                                                  "member_id").iterator(5000):
-        add("sales_fen", when, payable)
-        add("orders", when, 1)
-        if member_id is not None:
-            add("member_sales_fen", when, payable)
-    for when, amount in refunds_in(access, period, stores).values_list("created_at", "amount_fen").iterator(5000):
-        add("refunds_fen", when, amount)
-    for (when,) in _in_stores(Member.objects.filter(merchant=access.merchant).filter(period.within("created_at")),
-                              stores, "registered_store_id").values_list("created_at").iterator(5000):
-        add("new_members", when, 1)
-    for when, amount in _in_stores(Recharge.objects.filter(merchant=access.merchant)
-                                   .filter(period.within("created_at")), stores).values_list("created_at", "pay_fen"):
-        add("recharge_principal_fen", when, amount)
-    for when, amount in Payment.objects.filter(order__in=orders_in(access, period, stores), method="stored_value") \
-            .values_list("order__created_at", "amount_fen"):
-        add("stored_value_spent_fen", when, amount)
-    for when, amount in RefundPayment.objects.filter(refund__in=refunds_in(access, period, stores),
-                                                     payment__method="stored_value") \
-            .values_list("refund__created_at", "amount_fen"):
-        add("stored_value_spent_fen", when, -amount)
+    # Grouped by the merchant's local day in the database; a period has at most a few hundred days.
+    def by_day(queryset: QuerySet, field: str = "created_at", **figures: Any) -> QuerySet:
+        return queryset.order_by().annotate(day=TruncDate(field, tzinfo=ZoneInfo(tz))).values("day") \
+            .annotate(**figures)
+
+    for row in by_day(orders_in(access, period, stores), sales=Sum("payable_fen"), orders=Count("id"),
+                      member_sales=Sum("payable_fen", filter=Q(member__isnull=False))):
+        add("sales_fen", row["day"], row["sales"])
+        add("orders", row["day"], row["orders"])
+        add("member_sales_fen", row["day"], row["member_sales"])
+    for row in by_day(refunds_in(access, period, stores), amount=Sum("amount_fen")):
+        add("refunds_fen", row["day"], row["amount"])
+    joined = _in_stores(Member.objects.filter(merchant=access.merchant).filter(period.within("created_at")), stores,
+                        "registered_store_id")
+    for row in by_day(joined, n=Count("id")):
+        add("new_members", row["day"], row["n"])
+    recharged = _in_stores(Recharge.objects.filter(merchant=access.merchant).filter(period.within("created_at")),
+                           stores)
+    for row in by_day(recharged, amount=Sum("pay_fen")):
+        add("recharge_principal_fen", row["day"], row["amount"])
+    spent = Payment.objects.filter(order__in=orders_in(access, period, stores), method="stored_value")
+    for row in by_day(spent, "order__created_at", amount=Sum("amount_fen")):
+        add("stored_value_spent_fen", row["day"], row["amount"])
+    given_back = RefundPayment.objects.filter(refund__in=refunds_in(access, period, stores),
+                                              payment__method="stored_value")
+    for row in by_day(given_back, "refund__created_at", amount=Sum("amount_fen")):
+        add("stored_value_spent_fen", row["day"], -(row["amount"] or 0))
     return {"grain": grain, "buckets": [b.isoformat() for b in buckets], **out}
 
 

@@ -180,3 +180,17 @@ def segments_recount(*, merchant) -> int:
         count = matching_members(parse(segment.definition, merchant_id=merchant.pk), scope).count()
         Segment.objects.filter(pk=segment.pk).update(member_count=count, counted_at=now)
     return len(segments)
+
+
+def segment_choices(access: Access) -> list[tuple[int, str]]:
+    """The segments a caller may issue to, with their last count (for the issue forms)."""
+    if not access.can("segments.view"):
+        return []
+    return [(s.pk, f"{s.name} ({s.member_count})")
+            for s in Segment.objects.filter(merchant=access.merchant).order_by("name")]
+
+
+def segment_audience(access: Access, segment_id: int) -> list[int]:
+    """The segment's members now, in id order, within the caller's stores."""
+    segment = segment_get(access=access, segment_id=segment_id)
+    return list(segment_members(access=access, segment=segment).order_by("id").values_list("id", flat=True))

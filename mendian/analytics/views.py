@@ -57,9 +57,10 @@ BREAKDOWNS = (("store", gettext_lazy("By store")), ("city", gettext_lazy("By cit
 
 class PeriodForm(StyledForm):
     date_from = forms.DateField(label=gettext_lazy("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    grain = forms.ChoiceField(label=gettext_lazy("By"), required=False, choices=(
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    grain = forms.ChoiceField(label=gettext_lazy("Totals per"), required=False, choices=(
         ("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))))
     store = forms.TypedChoiceField(label=gettext_lazy("Store"), required=False, coerce=int, empty_value=None)
 
@@ -324,9 +325,9 @@ def _members_xlsx(request: HttpRequest, members: Any, filename: str, label: str)
 
 @staff_page("segments.manage")
 @require_POST
-def preset_on(request: HttpRequest, code: str) -> HttpResponse:
+def preset_on(request: HttpRequest) -> HttpResponse:
     try:
-        made = preset_enable(access=request.access, code=code)
+        made = preset_enable(access=request.access, code=request.POST.get("preset", ""))
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

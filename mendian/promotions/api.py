@@ -171,7 +171,8 @@ def issue_runs_create(request: HttpRequest, payload: IssueRunIn) -> Status:
     pack = selectors.gift_pack_get(access=access, pack_id=payload.gift_pack_id) \
         if payload.gift_pack_id is not None else None
     run = issuing.issue_run_create(access=access, target=payload.target, template=template, gift_pack=pack,
-                                   member_ids=payload.member_ids, filters=payload.filters)
+                                   member_ids=payload.member_ids, filters=payload.filters,
+                                   segment_id=payload.segment_id)
     return Status(202, run_out(run))
 
 

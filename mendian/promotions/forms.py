@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mendian.catalog.models import Category, Product, ProductGroup
+from mendian.core.audiences import member_source
 from mendian.core.forms import StyledForm, YuanField
 from mendian.loyalty.models import Level
 from mendian.members.models import Member, Tag
@@ -105,6 +106,8 @@ class IssueForm(StyledForm):
     gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", "—"), *Member.Gender.choices])
     birthday_month = forms.TypedChoiceField(label=_("Birthday month"), coerce=int, required=False, empty_value=None,
                                             choices=[("", "—"), *((m, str(m)) for m in range(1, 13))])
+    segment_id = forms.TypedChoiceField(label=_("Or a segment"), coerce=int, required=False, empty_value=None,
+                                        help_text=_("When chosen, the filter above is not used."))
     phones = forms.CharField(label=_("Or these phone numbers"), required=False,
                              widget=forms.Textarea(attrs={"rows": 3, "placeholder": "13800000000"}),
                              help_text=_("One per line; when given, the filter above is not used."))
@@ -118,10 +121,12 @@ class IssueForm(StyledForm):
                                                       Tag.objects.filter(merchant=merchant).order_by("name"))]
         self.fields["store_id"].choices = [("", "—"), *((s.pk, s.name) for s in
                                                         tenancy_selectors.store_choices(access=access))]
+        segments = member_source("segment")
+        self.fields["segment_id"].choices = [("", "—"), *(segments.choices(access) if segments else [])]
 
     def filters(self) -> dict[str, Any]:
-        return {name: value for name, value in self.cleaned_data.items() if name != "phones" and value not in
-                (None, "")}
+        return {name: value for name, value in self.cleaned_data.items()
+                if name not in ("phones", "segment_id") and value not in (None, "")}
 
 
 class GiftPackForm(StyledForm):

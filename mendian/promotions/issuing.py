@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mendian.core.audiences import MemberSource, member_source
 from mendian.core.errors import Conflict, DomainError, InvalidInput
 from mendian.members.selectors import MemberFilter, member_list
 from mendian.tenancy.access import Access
@@ -55,13 +56,22 @@ def audience(run: IssueRun, access: Access) -> list[int]:
     """The members of the run, in id order (the same on every try)."""
     if run.target == IssueRun.Target.MEMBERS:
         return sorted(set(run.member_ids))
+    if run.target == IssueRun.Target.SEGMENT:
+        return _segments().members(access, int(run.filters["segment_id"]))
     members = member_list(access=access, filters=MemberFilter(**run.filters))
     return list(members.order_by("id").values_list("id", flat=True))
 
 
+def _segments() -> MemberSource:
+    source = member_source("segment")
+    if source is None:  # the segments app is always installed; this guards a broken configuration
+        raise InvalidInput("invalid_target", _("Segments are not available."), field="target")
+    return source
+
+
 def issue_run_create(*, access: Access, target: str, template: CouponTemplate | None = None,
                      gift_pack: GiftPack | None = None, member_ids: Sequence[int] | None = None,
-                     filters: dict[str, Any] | None = None) -> IssueRun:
+                     filters: dict[str, Any] | None = None, segment_id: int | None = None) -> IssueRun:
     """Start issuing in the background; the answer says how many members it will reach."""
     from .tasks import coupon_issue_run
 
@@ -79,8 +89,13 @@ def issue_run_create(*, access: Access, target: str, template: CouponTemplate | 
         member_ids, filters = _members_of(access.merchant, member_ids or []), {}
     elif target == IssueRun.Target.FILTER:
         member_ids, filters = [], _clean_filters(filters or {})
+    elif target == IssueRun.Target.SEGMENT:
+        if segment_id is None:
+            raise InvalidInput("segment_required", _("Choose a segment."), field="segment_id")
+        _segments().members(access, segment_id)  # 404 when it is not the merchant's
+        member_ids, filters = [], {"segment_id": segment_id}
     else:
-        raise InvalidInput("invalid_target", _("Issue to chosen members or to a filter of the member list."),
+        raise InvalidInput("invalid_target", _("Issue to chosen members, a filter of the member list or a segment."),
                            field="target")
     with transaction.atomic():
         run = IssueRun.objects.create(merchant=access.merchant, template=template, gift_pack=gift_pack, target=target,

@@ -133,6 +133,7 @@ class IssueRun(MerchantOwned):
     class Target(models.TextChoices):
         MEMBERS = "members", _("Chosen members")
         FILTER = "filter", _("A filter of the member list")
+        SEGMENT = "segment", _("A segment")
         GIFT = "gift", _("A promotion's gift")
 
     class Status(models.TextChoices):

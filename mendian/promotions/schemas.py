@@ -121,8 +121,9 @@ class IssueOut(Schema):
 class IssueRunIn(InSchema):
     template_id: StrictInt | None = None
     gift_pack_id: StrictInt | None = None
-    target: Literal["members", "filter"]
+    target: Literal["members", "filter", "segment"]
     member_ids: list[StrictInt] | None = None
+    segment_id: StrictInt | None = None
     filters: dict[str, str | int] | None = None
 
 

@@ -46,8 +46,11 @@ def template_list(request: HttpRequest) -> HttpResponse:
     if status not in (None, *CouponTemplate.Status.values):
         status = None
     templates = selectors.template_list(access=request.access, status=status).order_by("-id")[:200]
+    # From a segment's page: choose the coupon to issue to it.
+    segment = request.GET.get("segment", "")
     return render(request, "promotions/templates.html", {"templates": templates, "status": status,
-                                                         "statuses": CouponTemplate.Status.choices})
+                                                         "statuses": CouponTemplate.Status.choices,
+                                                         "segment": int(segment) if segment.isdigit() else None})
 
 
 def _template_form(request: HttpRequest, template: CouponTemplate | None) -> TemplateForm:
@@ -89,8 +92,10 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 @staff_page("coupons.view")
 def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
     template = selectors.template_get(access=request.access, template_id=template_id)
+    segment = request.GET.get("segment", "")
+    initial = {"segment_id": int(segment)} if segment.isdigit() else None
     return render(request, "promotions/template_detail.html", _detail_context(request, template, IssueForm(
-        access=request.access)))
+        access=request.access, initial=initial)))
 
 
 def _detail_context(request: HttpRequest, template: CouponTemplate, issue_form: IssueForm) -> dict[str, Any]:
@@ -128,6 +133,9 @@ def template_issue(request: HttpRequest, template_id: int) -> HttpResponse:
             if phones:
                 run = issuing.issue_run_create(access=request.access, target=IssueRun.Target.MEMBERS,
                                                template=template, member_ids=_phone_members(request, phones))
+            elif form.cleaned_data["segment_id"]:
+                run = issuing.issue_run_create(access=request.access, target=IssueRun.Target.SEGMENT,
+                                               template=template, segment_id=form.cleaned_data["segment_id"])
             else:
                 run = issuing.issue_run_create(access=request.access, target=IssueRun.Target.FILTER,
                                                template=template, filters=form.filters())

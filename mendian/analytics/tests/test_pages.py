@@ -117,13 +117,13 @@ def test_build_a_segment_on_the_page_then_open_export_and_delete_it(world):
 def test_switch_on_ready_made_rules_and_run_a_rule_tag(world):
     _sales(world)
     client = logged_in(world.owner)
-    assert client.post("/segments/presets/new_customer/").status_code == 302
+    assert client.post("/segments/presets/", {"preset": "new_customer"}).status_code == 302
     rule = TagRule.objects.get(merchant=world.merchant, preset="new_customer")
     assert rule.member_count == 1 and rule.last_run_at is not None
     assert MemberTag.objects.filter(tag=rule.tag).count() == 1
-    again = client.post("/segments/presets/new_customer/", follow=True)
+    again = client.post("/segments/presets/", {"preset": "new_customer"}, follow=True)
     assert "已经打开" in text(again)
-    client.post("/segments/presets/registered_store/")
+    client.post("/segments/presets/", {"preset": "registered_store"})
     assert TagRule.objects.filter(merchant=world.merchant, preset="registered_store").count() == 2
     make_member(world, name="新人")
     client.post(f"/segments/tags/{rule.pk}/run/")
@@ -131,7 +131,7 @@ def test_switch_on_ready_made_rules_and_run_a_rule_tag(world):
     page = client.get("/segments/")
     assert "新客" in text(page) and "立即运行" in text(page)
     manager = logged_in(world.staff("store_manager"))
-    assert manager.post("/segments/presets/high_value/").status_code == 403
+    assert manager.post("/segments/presets/", {"preset": "high_value"}).status_code == 403
 
 
 def test_rfm_page_scores_and_lists_a_groups_members(world):

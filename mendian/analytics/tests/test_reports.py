@@ -137,3 +137,24 @@ def test_store_staff_see_their_stores_only_and_bad_periods_are_refused(shop):
         assert (response.status_code, error_code(response)) == (status, code), (query, response.data)
     cashier = shop.api(shop.staff("cashier"))
     assert cashier.get(f"/reports/summary?date_from={DAY}&date_to={DAY}").status_code == 403
+
+
+def test_series_put_each_order_in_its_local_day_week_and_month(shop):
+    from mendian.analytics.reports import Period, series
+
+    order_at(shop, at(DAY, 0, 5), lines=[(shop.goods, 1)])  # 16:05 UTC the day before
+    order_at(shop, at(DAY, 23, 55), lines=[(shop.cut, 1)])
+    order_at(shop, at(DAY + timedelta(days=1), 0, 0), lines=[(shop.cut, 1)])
+    refund_at(shop, order_at(shop, at(DAY - timedelta(days=1), 9), lines=[(shop.cut, 1)]), at(DAY, 7))
+    period = Period(DAY - timedelta(days=1), DAY + timedelta(days=1), "Asia/Shanghai")
+    daily = series(access=shop.access(), period=period, stores=None, grain="day")
+    assert daily["buckets"] == [str(DAY - timedelta(days=1)), str(DAY), str(DAY + timedelta(days=1))]
+    assert daily["sales_fen"] == [5000, 8800 + 5000, 5000]
+    assert daily["orders"] == [1, 2, 1]
+    assert daily["refunds_fen"] == [0, 5000, 0]
+    # 2026-11-10 is a Tuesday: its week starts on Monday the 9th; the whole period is in November
+    weekly = series(access=shop.access(), period=period, stores=None, grain="week")
+    assert weekly["buckets"] == ["2026-11-09"] and weekly["sales_fen"] == [23800]
+    monthly = series(access=shop.access(), period=Period(date(2026, 10, 31), DAY, "Asia/Shanghai"), stores=None,
+                     grain="month")
+    assert monthly["buckets"] == ["2026-10-01", "2026-11-01"] and monthly["sales_fen"] == [0, 5000 + 8800 + 5000]

@@ -191,10 +191,14 @@ def test_another_merchants_segment_and_data_stay_apart(shop, other_world):
     assert other.get(f"/segments/{segment['id']}/members").status_code == 404
     make_member(other_world, name="乙会员")
     assert other.post("/segments/preview", {"conditions": []}).data == {"count": 1}
-    # a product id of another merchant simply matches no one of this one
+    # a product, tag or store of another merchant is not found, like any of its objects
     foreign = make_product(other_world, name="乙商品")
-    assert other.post("/segments/preview", only("bought_product_id", "eq", shop.serum.pk, 60)).data == {"count": 0}
-    assert shop.api().post("/segments/preview", only("bought_product_id", "eq", foreign.pk, 60)).data == {"count": 0}
+    refused = other.post("/segments/preview", only("bought_product_id", "eq", shop.serum.pk, 60))
+    assert (refused.status_code, error_code(refused)) == (404, "product_not_found")
+    refused = shop.api().post("/segments/preview", only("bought_product_id", "in", [shop.serum.pk, foreign.pk], 60))
+    assert (refused.status_code, error_code(refused)) == (404, "product_not_found")
+    refused = other.post("/segments/preview", only("registered_store_id", "eq", shop.stores[0].pk))
+    assert (refused.status_code, error_code(refused)) == (404, "store_not_found")
 
 
 def test_store_bound_staff_count_their_stores_and_cannot_ask_about_others(shop):
@@ -221,3 +225,49 @@ def test_the_local_day_decides_the_period(world):
     assert names(world, only("orders_in_days", "gte", 1, 9)) == ["早", "晚"]
     assert names(world, only("days_since_last_order", "eq", 7)) == ["早"]
     assert names(world, only("days_since_last_order", "eq", 8)) == ["晚"]
+
+
+def test_coupons_issued_to_a_segment_reach_its_members_once(shop, other_world):
+    from mendian.promotions.issuing import issue_run_execute
+
+    client = shop.api()
+    segment = client.post("/segments", {"name": "女士", "conditions": [{"field": "gender", "op": "eq",
+                                                                       "value": "female"}]},
+                          key=str(uuid.uuid4())).data
+    template = template_create(access=shop.access(), name="女神券", kind="voucher", amount_fen=1000, min_spend_fen=0)
+    run = client.post("/coupon-issue-runs", {"template_id": template.pk, "target": "segment",
+                                             "segment_id": segment["id"]}, key=str(uuid.uuid4()))
+    assert run.status_code == 202, run.data
+    assert run.data["members_total"] == 2
+    issue_run_execute(run_id=run.data["id"])
+    issue_run_execute(run_id=run.data["id"])  # a second try issues nothing more
+    holders = sorted(Coupon.objects.filter(template=template).values_list("member__name", flat=True))
+    assert holders == ["小李", "阿花"]
+    foreign = other_world.api().post("/segments", {"name": "乙", "conditions": []}, key=str(uuid.uuid4())).data
+    refused = client.post("/coupon-issue-runs", {"template_id": template.pk, "target": "segment",
+                                                 "segment_id": foreign["id"]}, key=str(uuid.uuid4()))
+    assert (refused.status_code, error_code(refused)) == (404, "segment_not_found")
+    missing = client.post("/coupon-issue-runs", {"template_id": template.pk, "target": "segment"},
+                          key=str(uuid.uuid4()))
+    assert (missing.status_code, error_code(missing)) == (422, "segment_required")
+
+
+def test_the_coupon_page_issues_to_a_segment_chosen_from_the_segment(shop):
+    from django.test import Client
+
+    segment = shop.api().post("/segments", {"name": "男士", "conditions": [{"field": "gender", "op": "eq",
+                                                                         "value": "male"}]},
+                              key=str(uuid.uuid4())).data
+    template = template_create(access=shop.access(), name="绅士券", kind="voucher", amount_fen=1000, min_spend_fen=0)
+    client = Client(headers={"Accept-Language": "zh-hans"})
+    client.force_login(shop.owner)
+    listing = client.get(f"/coupons/?segment={segment['id']}").content.decode()
+    assert f"/coupons/{template.pk}/?segment={segment['id']}#issue" in listing
+    detail = client.get(f"/coupons/{template.pk}/?segment={segment['id']}").content.decode()
+    assert f'<option value="{segment["id"]}" selected>男士 (2)</option>' in detail
+    done = client.post(f"/coupons/{template.pk}/issue/", {"segment_id": segment["id"]})
+    assert done.status_code == 302
+    from mendian.promotions.models import IssueRun
+
+    run = IssueRun.objects.get(template=template)
+    assert (run.target, run.filters, run.members_total) == ("segment", {"segment_id": segment["id"]}, 2)

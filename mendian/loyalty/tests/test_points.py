@@ -130,6 +130,6 @@ def test_daily_jobs_are_enqueued_once_per_local_day(world):
     assert not [j for j in enqueue_due(now=early) if j[1] == world.merchant.pk]
     morning = datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)
     mine = [j for j in enqueue_due(now=morning) if j[1] == world.merchant.pk]
-    assert sorted(j[0] for j in mine) == ["birthday_gifts", "birthday_points", "points_expire"]
+    assert sorted(j[0] for j in mine) == ["analytics", "birthday_gifts", "birthday_points", "points_expire"]
     assert not [j for j in enqueue_due(now=morning + timedelta(hours=1)) if j[1] == world.merchant.pk]
-    assert len([r for r in default_task_backend.results if r.args[0] == world.merchant.pk]) == 3
+    assert len([r for r in default_task_backend.results if r.args[0] == world.merchant.pk]) == 4

@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--members", type=int, default=None,
                             help="how many members (default 2,000 with a year of history; from 5,000 on, "
                                  "bulk inserts with opening balances)")
+        parser.add_argument("--orders", type=int, default=None,
+                            help="how many orders of history over the last year, written in bulk (default 20,000 "
+                                 "with the default members, none in scale mode)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if demo_loaded():
@@ -31,9 +34,10 @@ class Command(BaseCommand):
             self.stdout.write("This database has merchants of its own; demo data not loaded.")
             return
         started = time.monotonic()
-        if options["members"] is not None and options["members"] < 0:
-            raise CommandError("--members must not be negative")
-        ctx = SeedContext(write=self.stdout.write, members=options["members"])
+        for name in ("members", "orders"):
+            if options[name] is not None and options[name] < 0:
+                raise CommandError(f"--{name} must not be negative")
+        ctx = SeedContext(write=self.stdout.write, members=options["members"], orders=options["orders"])
         with transaction.atomic():
             run_seeders(ctx)
         self.stdout.write(self.style.SUCCESS(f"Demo chain loaded in {time.monotonic() - started:.1f} s."))

@@ -92,7 +92,10 @@ class History:
                            microsecond=0)
         if joined is not None and when < joined:
             when = joined + timedelta(minutes=rng.randrange(1, 120))
-        return min(when, self.now - timedelta(minutes=1))
+        latest = self.now - timedelta(seconds=1)
+        if when > latest:  # never in the future, never before joining (a member who joined just now)
+            when = latest if joined is None or joined <= latest else joined
+        return when
 
     def _member(self) -> tuple[int, datetime, int]:
         """A member, the frequent ones more often (weights from a capped Pareto distribution)."""
@@ -137,8 +140,8 @@ class History:
                                     qty * unit, qty * (unit - member_unit), 0, "[]", 0, 0, qty * member_unit, 0,
                                     product.cost_fen, 0, 0, 0, 0, 0])
             refunded = 0
-            refund_at = min(when + timedelta(days=rng.randint(0, 10), hours=rng.randint(0, 8)),
-                            self.now - timedelta(seconds=30))
+            refund_at = max(when, min(when + timedelta(days=rng.randint(0, 10), hours=rng.randint(0, 8)),
+                                      self.now - timedelta(seconds=1)))
             if refund_all or refund_one:
                 for line in (order_lines if refund_all else order_lines[-1:]):
                     line[18], line[19] = line[5], line[14]  # refunded qty and amount

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("mendian.pos.urls")),
     path("", include("mendian.promotions.urls")),
     path("", include("mendian.promotions.urls_member")),
+    path("", include("mendian.cards.urls")),
     path("", include("mendian.tenancy.urls")),
 ]
 

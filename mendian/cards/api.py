@@ -19,16 +19,16 @@ from mendian.tenancy.auth import api_write
 from . import selectors, services
 from .models import CardTemplate, CardUse, MemberCard
 from .schemas import (
+    CardEntryOut,
     CardOut,
-    EntryOut,
-    ReverseIn,
-    StatusIn,
-    TemplateIn,
-    TemplateOut,
-    TemplatePatch,
-    TransferIn,
+    CardTemplateIn,
+    CardTemplateOut,
+    CardTemplatePatch,
+    CardTemplateStatusIn,
+    CardTransferIn,
+    CardUseIn,
+    CardUseReverseIn,
     UsedCardOut,
-    UseIn,
 )
 from .values import card_refund_value
 
@@ -41,7 +41,7 @@ def _access(request: HttpRequest) -> Access:
 
 
 def template_out(template: CardTemplate) -> dict[str, Any]:
-    out = {name: getattr(template, name) for name in TemplateOut.model_fields if name not in ("id", "items")}
+    out = {name: getattr(template, name) for name in CardTemplateOut.model_fields if name not in ("id", "items")}
     return out | {"id": template.pk, "items": [{"product_id": i.product_id, "name": i.product.name, "uses": i.uses}
                                                for i in template.items.all()]}
 
@@ -64,18 +64,18 @@ def card_out(card: MemberCard) -> dict[str, Any]:
 
 
 def entry_out(entry: CardUse) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in EntryOut.model_fields}
+    return {name: getattr(entry, name) for name in CardEntryOut.model_fields}
 
 
-def _items(payload: TemplateIn | TemplatePatch) -> list[services.ItemIn] | None:
+def _items(payload: CardTemplateIn | CardTemplatePatch) -> list[services.ItemIn] | None:
     if payload.items is None:
         return None
     return [services.ItemIn(item.product_id, item.uses) for item in payload.items]
 
 
-@router.post("/card-templates", response={201: TemplateOut, **ERRORS})
+@router.post("/card-templates", response={201: CardTemplateOut, **ERRORS})
 @decorate_view(api_write)
-def templates_create(request: HttpRequest, payload: TemplateIn) -> Status:
+def templates_create(request: HttpRequest, payload: CardTemplateIn) -> Status:
     """A punch card (one service with ``uses``), a combo card (several services, each with ``uses``) or a
     period card (services without ``uses``; ``daily_limit``/``weekly_limit``)."""
     access = _access(request)
@@ -86,81 +86,81 @@ def templates_create(request: HttpRequest, payload: TemplateIn) -> Status:
     return Status(201, template_out(selectors.template_get(access=access, template_id=template.pk)))
 
 
-@router.get("/card-templates", response={200: page_of(TemplateOut), **ERRORS})
+@router.get("/card-templates", response={200: page_of(CardTemplateOut), **ERRORS})
 def templates_list(request: HttpRequest, params: Query[ListParams], status: str | None = None):
     templates = selectors.template_list(access=_access(request), status=status)
     page = paginate(templates, cursor=params.cursor, limit=params.limit, order=("-id",))
     return {"items": [template_out(t) for t in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/card-templates/{int:template_id}", response={200: TemplateOut, **ERRORS})
-def templates_get(request: HttpRequest, template_id: int) -> dict[str, Any]:
-    return template_out(selectors.template_get(access=_access(request), template_id=template_id))
+@router.get("/card-templates/{int:card_template_id}", response={200: CardTemplateOut, **ERRORS})
+def templates_get(request: HttpRequest, card_template_id: int) -> dict[str, Any]:
+    return template_out(selectors.template_get(access=_access(request), template_id=card_template_id))
 
 
-@router.patch("/card-templates/{int:template_id}", response={200: TemplateOut, **ERRORS})
+@router.patch("/card-templates/{int:card_template_id}", response={200: CardTemplateOut, **ERRORS})
 @decorate_view(api_write)
-def templates_update(request: HttpRequest, template_id: int, payload: TemplatePatch) -> dict[str, Any]:
+def templates_update(request: HttpRequest, card_template_id: int, payload: CardTemplatePatch) -> dict[str, Any]:
     """Change a template; the cards already sold keep what they were sold with."""
     access = _access(request)
-    template = selectors.template_get(access=access, template_id=template_id)
+    template = selectors.template_get(access=access, template_id=card_template_id)
     fields = payload.model_dump(exclude_unset=True, exclude={"items"})
     if "store_ids" in fields:
         fields["store_ids"] = fields["store_ids"] or []
     services.template_update(access=access, template=template, items=_items(payload), **fields)
-    return template_out(selectors.template_get(access=access, template_id=template_id))
+    return template_out(selectors.template_get(access=access, template_id=card_template_id))
 
 
-@router.post("/card-templates/{int:template_id}/status", response={200: TemplateOut, **ERRORS})
+@router.post("/card-templates/{int:card_template_id}/status", response={200: CardTemplateOut, **ERRORS})
 @decorate_view(api_write)
-def templates_status(request: HttpRequest, template_id: int, payload: StatusIn) -> dict[str, Any]:
+def templates_status(request: HttpRequest, card_template_id: int, payload: CardTemplateStatusIn) -> dict[str, Any]:
     access = _access(request)
-    template = selectors.template_get(access=access, template_id=template_id)
+    template = selectors.template_get(access=access, template_id=card_template_id)
     services.template_set_status(access=access, template=template, status=payload.status)
-    return template_out(selectors.template_get(access=access, template_id=template_id))
+    return template_out(selectors.template_get(access=access, template_id=card_template_id))
 
 
-@router.get("/member-cards/{int:card_id}", response={200: CardOut, **ERRORS})
-def cards_get(request: HttpRequest, card_id: int) -> dict[str, Any]:
-    return card_out(selectors.card_get(access=_access(request), member_card_id=card_id))
+@router.get("/member-cards/{int:member_card_id}", response={200: CardOut, **ERRORS})
+def cards_get(request: HttpRequest, member_card_id: int) -> dict[str, Any]:
+    return card_out(selectors.card_get(access=_access(request), member_card_id=member_card_id))
 
 
-@router.get("/member-cards/{int:card_id}/entries", response={200: page_of(EntryOut), **ERRORS})
-def cards_entries(request: HttpRequest, card_id: int, params: Query[ListParams]):
+@router.get("/member-cards/{int:member_card_id}/entries", response={200: page_of(CardEntryOut), **ERRORS})
+def cards_entries(request: HttpRequest, member_card_id: int, params: Query[ListParams]):
     """The card's ledger: sold, used (who served, which store, which order or booking), given back, refunded."""
     access = _access(request)
-    card = selectors.card_get(access=access, member_card_id=card_id)
+    card = selectors.card_get(access=access, member_card_id=member_card_id)
     page = paginate(CardUse.objects.filter(merchant=access.merchant, card=card), cursor=params.cursor,
                     limit=params.limit, order=("-id",))
     return {"items": [entry_out(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("/member-cards/{int:card_id}/use", response={200: UsedCardOut, **ERRORS})
+@router.post("/member-cards/{int:member_card_id}/use", response={200: UsedCardOut, **ERRORS})
 @decorate_view(api_write)
-def cards_use(request: HttpRequest, card_id: int, payload: UseIn) -> dict[str, Any]:
+def cards_use(request: HttpRequest, member_card_id: int, payload: CardUseIn) -> dict[str, Any]:
     """Use a card (扫码核销; send an ``Idempotency-Key``): 409 ``card_exhausted`` / ``card_expired``,
     422 ``card_not_valid_here`` / ``product_not_on_card``, 404 ``card_not_found``."""
     access = _access(request)
-    entry = services.card_use(access=access, member_card_id=card_id, product_id=payload.product_id,
+    entry = services.card_use(access=access, member_card_id=member_card_id, product_id=payload.product_id,
                               store_id=payload.store_id, qty=payload.qty, staff_id=payload.staff_id,
                               note=payload.note)
-    return card_out(selectors.card_get(access=access, member_card_id=card_id)) | {"use": entry_out(entry)}
+    return card_out(selectors.card_get(access=access, member_card_id=member_card_id)) | {"use": entry_out(entry)}
 
 
-@router.post("/card-uses/{int:use_id}/reverse", response={200: CardOut, **ERRORS})
+@router.post("/card-uses/{int:card_use_id}/reverse", response={200: CardOut, **ERRORS})
 @decorate_view(api_write)
-def uses_reverse(request: HttpRequest, use_id: int, payload: ReverseIn) -> dict[str, Any]:
+def uses_reverse(request: HttpRequest, card_use_id: int, payload: CardUseReverseIn) -> dict[str, Any]:
     """Give a use back to its card (all of it, or ``qty``); send an ``Idempotency-Key``."""
     access = _access(request)
-    entry = services.card_use_reverse(access=access, card_use_id=use_id, reason=payload.reason, qty=payload.qty)
+    entry = services.card_use_reverse(access=access, card_use_id=card_use_id, reason=payload.reason, qty=payload.qty)
     return card_out(selectors.card_get(access=access, member_card_id=entry.card_id))
 
 
-@router.post("/member-cards/{int:card_id}/transfer", response={200: CardOut, **ERRORS})
+@router.post("/member-cards/{int:member_card_id}/transfer", response={200: CardOut, **ERRORS})
 @decorate_view(api_write)
-def cards_transfer(request: HttpRequest, card_id: int, payload: TransferIn) -> dict[str, Any]:
+def cards_transfer(request: HttpRequest, member_card_id: int, payload: CardTransferIn) -> dict[str, Any]:
     """Give a transferable card to another member of the merchant."""
     access = _access(request)
-    services.card_transfer(access=access, member_card_id=card_id, to_member_id=payload.member_id,
+    services.card_transfer(access=access, member_card_id=member_card_id, to_member_id=payload.member_id,
                            note=payload.note)
-    return card_out(selectors.card_get(access=access, member_card_id=card_id))
+    return card_out(selectors.card_get(access=access, member_card_id=member_card_id))

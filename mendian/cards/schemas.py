@@ -13,16 +13,16 @@ Validity = Literal["from_purchase", "from_first_use", "fixed"]
 RefundRule = Literal["pro_rata", "unused_only", "none"]
 
 
-class ItemIn(InSchema):
+class CardItemIn(InSchema):
     product_id: int
     uses: StrictInt | None = Field(None, description="punch and combo cards: the uses of this service")
 
 
-class TemplateIn(InSchema):
+class CardTemplateIn(InSchema):
     name: str = Field(max_length=60)
     kind: Kind
     price_fen: StrictInt = Field(ge=0)
-    items: list[ItemIn] = Field(min_length=1, max_length=30)
+    items: list[CardItemIn] = Field(min_length=1, max_length=30)
     valid_days: StrictInt | None = Field(None, description="days of validity (from purchase or first use)")
     validity: Validity = "from_purchase"
     valid_from: datetime | None = None
@@ -35,10 +35,10 @@ class TemplateIn(InSchema):
     description: str = Field("", max_length=200)
 
 
-class TemplatePatch(InSchema):
+class CardTemplatePatch(InSchema):
     name: str | None = Field(None, max_length=60)
     price_fen: StrictInt | None = Field(None, ge=0)
-    items: list[ItemIn] | None = Field(None, min_length=1, max_length=30)
+    items: list[CardItemIn] | None = Field(None, min_length=1, max_length=30)
     valid_days: StrictInt | None = None
     validity: Validity | None = None
     valid_from: datetime | None = None
@@ -51,23 +51,23 @@ class TemplatePatch(InSchema):
     description: str | None = Field(None, max_length=200)
 
 
-class StatusIn(InSchema):
+class CardTemplateStatusIn(InSchema):
     status: Literal["active", "paused", "ended"]
 
 
-class ItemOut(Schema):
+class CardItemOut(Schema):
     product_id: int
     name: str
     uses: int | None
 
 
-class TemplateOut(Schema):
+class CardTemplateOut(Schema):
     id: int
     name: str
     kind: str
     price_fen: int
     product_id: int
-    items: list[ItemOut]
+    items: list[CardItemOut]
     validity: str
     valid_days: int | None
     valid_from: datetime | None
@@ -81,7 +81,7 @@ class TemplateOut(Schema):
     description: str
 
 
-class RemainingOut(Schema):
+class CardRemainingOut(Schema):
     product_id: int
     name: str
     uses_total: int | None
@@ -98,7 +98,7 @@ class CardOut(Schema):
     status: str = Field(description="active, not_started, used_up, expired or refunded")
     valid_from: datetime | None
     valid_until: datetime | None
-    remaining: list[RemainingOut]
+    remaining: list[CardRemainingOut]
     paid_fen: int
     refunded_fen: int
     store_ids: list[int]
@@ -112,7 +112,7 @@ class CardOut(Schema):
     created_at: datetime
 
 
-class UseIn(InSchema):
+class CardUseIn(InSchema):
     product_id: int
     store_id: int
     qty: StrictInt = Field(1, ge=1, le=99)
@@ -120,17 +120,17 @@ class UseIn(InSchema):
     note: str = Field("", max_length=200)
 
 
-class ReverseIn(InSchema):
+class CardUseReverseIn(InSchema):
     reason: str = Field(min_length=1, max_length=200)
     qty: StrictInt | None = Field(None, ge=1, le=99)
 
 
-class TransferIn(InSchema):
+class CardTransferIn(InSchema):
     member_id: int
     note: str = Field("", max_length=200)
 
 
-class EntryOut(Schema):
+class CardEntryOut(Schema):
     id: int
     card_id: int
     kind: str
@@ -150,4 +150,4 @@ class EntryOut(Schema):
 
 
 class UsedCardOut(CardOut):
-    use: EntryOut = Field(description="the ledger entry of this use (give it back with POST /card-uses/{id}/reverse)")
+    use: CardEntryOut = Field(description="this use's ledger entry (POST /card-uses/{id}/reverse gives it back)")

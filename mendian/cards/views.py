@@ -59,14 +59,14 @@ def template_new(request: HttpRequest) -> HttpResponse:
 
 @staff_page("cards.manage")
 @require_http_methods(["GET", "POST"])
-def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
-    return _form_page(request, selectors.template_get(access=request.access, template_id=template_id))
+def template_edit(request: HttpRequest, card_template_id: int) -> HttpResponse:
+    return _form_page(request, selectors.template_get(access=request.access, template_id=card_template_id))
 
 
 @staff_page("cards.manage")
 @require_POST
-def template_status(request: HttpRequest, template_id: int) -> HttpResponse:
-    template = selectors.template_get(access=request.access, template_id=template_id)
+def template_status(request: HttpRequest, card_template_id: int) -> HttpResponse:
+    template = selectors.template_get(access=request.access, template_id=card_template_id)
     try:
         services.template_set_status(access=request.access, template=template, status=request.POST.get("status", ""))
     except DomainError as error:

@@ -107,14 +107,14 @@ def _int(request: HttpRequest, name: str) -> int | None:
 
 @staff_page("cards.use")
 @require_POST
-def member_card_use(request: HttpRequest, member_id: int, card_id: int) -> HttpResponse:
+def member_card_use(request: HttpRequest, member_id: int, member_card_id: int) -> HttpResponse:
     member = member_selectors.member_get(access=request.access, member_id=member_id)
 
     def use() -> str:
         qty = _int(request, "qty") or 1
-        entry = services.card_use(access=request.access, member_card_id=card_id, product_id=_int(request, "product_id"),
-                                  store_id=_int(request, "store_id"), qty=qty, member_id=member.pk,
-                                  note=request.POST.get("note", ""))
+        entry = services.card_use(access=request.access, member_card_id=member_card_id,
+                                  product_id=_int(request, "product_id"), store_id=_int(request, "store_id"), qty=qty,
+                                  member_id=member.pk, note=request.POST.get("note", ""))
         left = entry.uses_left_after
         if left is None:
             return _("Used %(name)s ×%(qty)s.") % {"name": entry.product.name, "qty": qty}
@@ -125,11 +125,11 @@ def member_card_use(request: HttpRequest, member_id: int, card_id: int) -> HttpR
 
 @staff_page("cards.use")
 @require_POST
-def member_card_use_reverse(request: HttpRequest, member_id: int, use_id: int) -> HttpResponse:
+def member_card_use_reverse(request: HttpRequest, member_id: int, card_use_id: int) -> HttpResponse:
     member = member_selectors.member_get(access=request.access, member_id=member_id)
 
     def reverse_use() -> str:
-        use = CardUse.objects.filter(merchant=request.access.merchant, pk=use_id, card__member=member).first()
+        use = CardUse.objects.filter(merchant=request.access.merchant, pk=card_use_id, card__member=member).first()
         entry = services.card_use_reverse(access=request.access, card_use_id=use.pk if use else -1,
                                           reason=request.POST.get("reason", ""))
         return _("Gave %(qty)s use back to the card.") % {"qty": entry.qty}
@@ -139,11 +139,11 @@ def member_card_use_reverse(request: HttpRequest, member_id: int, use_id: int) -
 
 @staff_page("cards.transfer")
 @require_POST
-def member_card_transfer(request: HttpRequest, member_id: int, card_id: int) -> HttpResponse:
+def member_card_transfer(request: HttpRequest, member_id: int, member_card_id: int) -> HttpResponse:
     member = member_selectors.member_get(access=request.access, member_id=member_id)
 
     def transfer() -> str:
-        card = MemberCard.objects.filter(merchant=request.access.merchant, pk=card_id, member=member).first()
+        card = MemberCard.objects.filter(merchant=request.access.merchant, pk=member_card_id, member=member).first()
         phone = normalize_phone(request.POST.get("phone", ""))
         target = Member.objects.filter(merchant=request.access.merchant, phone=phone, erased_at__isnull=True).first()
         if target is None:

@@ -18,6 +18,8 @@ AUDIT_ACTIONS = {
     "card_template.created": _("Card template created"),
     "card_template.updated": _("Card template edited"),
     "card_template.status": _("Card template paused, resumed or ended"),
+    "card.sold": _("Card sold"),
+    "card.refunded": _("Card refunded"),
     "card.used": _("Card used"),
     "card.use_reversed": _("Card use given back"),
     "card.transferred": _("Card transferred"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -117,3 +117,13 @@ def cards_of_order_line(*, merchant_id: int, order_line_id: int) -> list[int]:
     """The active cards an order line sold, most recently sold first (the ones a refund closes)."""
     return list(MemberCard.objects.filter(merchant_id=merchant_id, order_line_id=order_line_id,
                                           status=MemberCard.Status.ACTIVE).order_by("-id").values_list("id", flat=True))
+
+
+def cards_expiring(*, merchant_id: int, now: datetime, within_days: int) -> list[MemberCard]:
+    """Active cards whose validity ends within ``within_days`` and that still have uses (or are unlimited):
+    what an expiry reminder (到期提醒) goes out for."""
+    until = now + timedelta(days=within_days)
+    cards = _with_balances(MemberCard.objects.filter(merchant_id=merchant_id, status=MemberCard.Status.ACTIVE,
+                                                     valid_until__gte=now, valid_until__lte=until))
+    return [c for c in cards.order_by("valid_until", "id")
+            if any(b.uses_left is None or b.uses_left > 0 for b in c.balances.all())]

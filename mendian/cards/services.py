@@ -251,6 +251,10 @@ def cards_issue(*, merchant: Merchant, member: Member, product: Product, store: 
             CardUse(merchant=merchant, card=card, balance=b, product_id=b.product_id, kind=CardUse.Kind.ISSUE,
                     delta=b.uses_total or 0, uses_left_after=b.uses_left, member=member, store=store, staff=staff,
                     ref_type="order" if order_id else "", ref_id=order_id, created_at=when) for b in balances])
+        audit_record(merchant=merchant, actor=staff, action="card.sold", target=card, store=store,
+                     target_label=card.name, changes={"member_id": member.pk, "paid_fen": paid, "order_id": order_id,
+                                                      "valid_until": card.valid_until.isoformat()
+                                                      if card.valid_until else None})
         cards.append(card)
     return cards
 
@@ -468,4 +472,8 @@ def card_refund(*, merchant: Merchant, card_id: int, store: Store, staff: Staff 
                                ref_type="refund", ref_id=refund_id, created_at=now))
     CardUse.objects.bulk_create(entries)
     MemberCard.objects.filter(pk=card.pk).update(status=MemberCard.Status.REFUNDED, refunded_fen=value)
+    audit_record(merchant=merchant, actor=staff, action="card.refunded", target=card, store=store,
+                 target_label=card.name, changes={"refund_id": refund_id, "refunded_fen": value,
+                                                  "rule": card.refund_rule,
+                                                  "uses_left": {b.product_id: b.uses_left for b in balances}})
     return value

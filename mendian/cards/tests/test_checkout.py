@@ -188,3 +188,16 @@ def test_a_period_card_refunds_the_time_left(shop):
     total = (card.valid_until - card.valid_from).total_seconds()
     left = (card.valid_until - timezone.now()).total_seconds()
     assert abs(value - 30000 * left / total) <= 1 and 19000 < value < 21000
+
+
+def test_another_merchants_card_cannot_pay_a_line(shop, other_world):
+    from mendian.pos.testing import make_product
+
+    their_service = make_product(other_world, kind="service")
+    theirs = sell(other_world, make_template(other_world, items=[(their_service, 5)]), make_member(other_world))
+    body = {"store_id": shop.stores[0].pk, "member_id": shop.member.pk, "payments": [],
+            "lines": [{"product_id": shop.cut.pk, "qty": 1, "member_card_id": theirs.pk}]}
+    for path in ("/orders/quote", "/orders"):
+        response = shop.api().post(path, body, key=key())
+        assert (response.status_code, error_code(response)) == (404, "card_not_found")
+    assert CardBalance.objects.get(card=theirs).uses_left == 5 and not Order.objects.filter(member=shop.member)

@@ -126,3 +126,15 @@ def test_another_merchants_member_cards_are_404(shop, other_world):
     sell(shop, make_template(shop), shop.member)
     client = logged_in(other_world.owner)
     assert client.get(f"/members/{shop.member.pk}/cards/").status_code == 404
+
+
+def test_the_order_and_its_receipt_show_the_line_paid_by_a_card(shop):
+    card = sell(shop, make_template(shop, items=[(shop.cut, 5)]), shop.member)
+    order = shop.api().post("/orders", {"store_id": shop.stores[0].pk, "member_id": shop.member.pk, "payments": [],
+                                        "lines": [{"product_id": shop.cut.pk, "qty": 1, "member_card_id": card.pk}]},
+                            key=uuid.uuid4().hex).data
+    client = logged_in(shop.owner)
+    detail = text(client.get(f"/orders/{order['id']}/"))
+    receipt = text(client.get(f"/orders/{order['id']}/receipt/"))
+    assert "会员卡抵扣 −¥68.00" in detail and "洗剪吹 卡" in detail
+    assert "会员卡抵扣 −¥68.00" in receipt and "洗剪吹 (卡)" in receipt

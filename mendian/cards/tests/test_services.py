@@ -214,3 +214,40 @@ def test_check_ledgers_finds_a_balance_that_drifted(shop):
     assert len(list(card_balance_differences())) == 1
     with pytest.raises(Exception, match="ledger differences"):
         call_command("check_ledgers")
+
+
+def test_a_template_edit_leaves_cards_already_sold_as_they_were(shop):
+    from mendian.cards.services import template_update
+
+    template = make_template(shop, items=[(shop.cut, 10)], price_fen=50000)
+    card = sell(shop, template, shop.member)
+    template = template_update(access=shop.access(), template=template, price_fen=40000,
+                               items=[ItemIn(shop.cut.pk, 8)], transferable=True)
+    card.refresh_from_db()
+    assert (card.paid_fen, card.transferable) == (50000, False)
+    assert CardBalance.objects.get(card=card).uses_total == 10
+    assert sell(shop, template, make_member(shop)).balances.get().uses_total == 8
+
+
+def test_selling_and_refunding_a_card_are_audited(shop):
+    card = sell(shop, make_template(shop, price_fen=30000), shop.member)
+    sold = AuditEntry.objects.get(action="card.sold", target_id=card.pk)
+    assert (sold.changes["paid_fen"], sold.changes["order_id"], sold.store_id) == (30000, card.order_id,
+                                                                                   shop.stores[0].pk)
+    from mendian.pos.services.refunds import order_refund
+
+    order_refund(access=shop.access(), order=Order.objects.get(pk=card.order_id), reason="退卡")
+    refunded = AuditEntry.objects.get(action="card.refunded", target_id=card.pk)
+    assert refunded.changes["refunded_fen"] == 30000 and refunded.changes["rule"] == "pro_rata"
+
+
+def test_cards_expiring_are_the_active_ones_with_something_left(shop):
+    from mendian.cards.selectors import cards_expiring
+
+    template = make_template(shop, items=[(shop.cut, 1)])
+    soon, later, used_up = (sell(shop, template, make_member(shop)) for _ in range(3))
+    now = timezone.now()
+    MemberCard.objects.filter(pk__in=[soon.pk, used_up.pk]).update(valid_until=now + timedelta(days=3))
+    card_use(access=shop.access(), member_card_id=used_up.pk, product_id=shop.cut.pk, store_id=shop.stores[0].pk)
+    assert [c.pk for c in cards_expiring(merchant_id=shop.merchant.pk, now=now, within_days=7)] == [soon.pk]
+    assert later.pk in [c.pk for c in cards_expiring(merchant_id=shop.merchant.pk, now=now, within_days=400)]

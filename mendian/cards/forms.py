@@ -24,7 +24,7 @@ class TemplateForm(StyledForm):
                              widget=forms.Select(attrs={"x-model": "kind"}))
     price_fen = YuanField(label=_("Price (yuan)"))
     validity = forms.ChoiceField(label=_("Valid"), choices=CardTemplate.Validity.choices,
-                                 widget=forms.RadioSelect(attrs={"x-model": "validity"}),
+                                 widget=forms.Select(attrs={"x-model": "validity"}),
                                  initial=CardTemplate.Validity.FROM_PURCHASE)
     valid_days = forms.IntegerField(label=_("Days"), min_value=1, max_value=3660, required=False, initial=365)
     valid_from = forms.DateTimeField(label=_("From"), required=False,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from mendian.core.errors import DomainError, NotFound
 from mendian.tenancy.access import Access
 
-from .errors import card_not_found
+from .errors import card_not_found, card_not_valid_here
 from .models import CardBalance, CardTemplate, CardUse, MemberCard
 from .services import card_usable_check
 
@@ -127,3 +127,13 @@ def cards_expiring(*, merchant_id: int, now: datetime, within_days: int) -> list
                                                      valid_until__gte=now, valid_until__lte=until))
     return [c for c in cards.order_by("valid_until", "id")
             if any(b.uses_left is None or b.uses_left > 0 for b in c.balances.all())]
+
+
+def card_sales_check(*, merchant_id: int, store_id: int, product_ids: set[int]) -> None:
+    """Card products in a cart: their templates must be sold in this store (the quote says so at once; the
+    checkout's ``cards_issue`` checks again)."""
+    for template in CardTemplate.objects.filter(merchant_id=merchant_id, product_id__in=product_ids):
+        if template.store_ids and store_id not in template.store_ids:
+            error = card_not_valid_here()
+            error.detail["card_template_id"] = template.pk
+            raise error

@@ -133,6 +133,9 @@ def test_a_card_template_limited_to_stores_is_sold_only_there(shop):
         "template_id": template.pk, "store_id": shop.stores[1].pk,
         "payments": [{"method": "cash", "amount_fen": template.price_fen}]}, key=key())
     assert (response.status_code, error_code(response)) == (422, "card_not_valid_here")
+    quote = shop.api().post("/orders/quote", {"store_id": shop.stores[1].pk, "member_id": shop.member.pk,
+                                              "lines": [{"product_id": template.product_id, "qty": 1}]})
+    assert (quote.status_code, error_code(quote)) == (422, "card_not_valid_here")
     assert not MemberCard.objects.exists() and not Order.objects.exists()
 
 

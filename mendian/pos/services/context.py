@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from mendian.cards.selectors import CardLineCheck, cards_check_for_sale
+from mendian.cards.selectors import CardLineCheck, card_sales_check, cards_check_for_sale
 from mendian.catalog.models import Product
 from mendian.catalog.selectors import SellableProduct, sellable_products
 from mendian.core.errors import InvalidInput, NotFound
@@ -155,8 +155,11 @@ def _check_cards(store: Store, accounts: MemberAccounts | None, lines: Sequence[
                  products: dict[int, SellableProduct], now: datetime) -> None:
     """A card is sold to a member; lines paid by cards use the member's cards (checked again, under lock,
     when the checkout uses them)."""
-    if accounts is None and any(products[line.product_id].product.kind == Product.Kind.CARD for line in lines):
-        raise InvalidInput("card_needs_member", _("Choose the member who buys the card."), field="member_id")
+    card_products = {line.product_id for line in lines if products[line.product_id].product.kind == Product.Kind.CARD}
+    if card_products:
+        if accounts is None:
+            raise InvalidInput("card_needs_member", _("Choose the member who buys the card."), field="member_id")
+        card_sales_check(merchant_id=store.merchant_id, store_id=store.pk, product_ids=card_products)
     paid_by_card = [CardLineCheck(line.member_card_id, line.product_id, line.qty) for line in lines
                     if line.member_card_id is not None and isinstance(line.qty, int) and not isinstance(line.qty, bool)]
     cards_check_for_sale(merchant_id=store.merchant_id, member_id=accounts.member.pk if accounts else None,

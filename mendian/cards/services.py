@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -98,6 +99,11 @@ def _clean_template(access: Access, fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("invalid_refund_rule", _("Choose a refund rule."), field="refund_rule")
     if "transferable" in cleaned and not isinstance(cleaned["transferable"], bool):
         raise InvalidInput("invalid_flag", _("Enter true or false."), field="transferable")
+    for field in ("valid_from", "valid_until"):
+        value = cleaned.get(field)
+        if value is not None and timezone.is_naive(value):
+            # A time without an offset is the merchant's local time.
+            cleaned[field] = timezone.make_aware(value, ZoneInfo(access.merchant.timezone))
     if "store_ids" in cleaned:
         store_ids = sorted(set(cleaned["store_ids"] or []))
         found = set(Store.objects.filter(merchant=access.merchant, pk__in=store_ids).values_list("id", flat=True))

@@ -221,3 +221,27 @@ def test_a_use_is_given_back_through_the_api(shop):
     assert (twice.status_code, error_code(twice)) == (409, "card_use_already_reversed")
     entries = client.get(f"/member-cards/{card.pk}/entries").data["items"]
     assert [(e["kind"], e["delta"]) for e in entries] == [("reverse", 1), ("use", -1), ("issue", 3)]
+
+
+def test_fixed_dates_without_an_offset_are_the_merchants_local_time(shop):
+    response = shop.api().post("/card-templates", {
+        "name": "年终卡", "kind": "punch", "price_fen": 100, "validity": "fixed",
+        "valid_from": "2030-01-01T00:00:00+08:00", "valid_until": "2030-12-31T23:59:59",
+        "items": [{"product_id": shop.cut.pk, "uses": 3}]})
+    assert response.status_code == 201, response.data
+    assert response.data["valid_until"].startswith("2030-12-31T15:59:59")  # UTC of 23:59:59 in Shanghai
+    assert response.data["valid_days"] is None
+
+
+def test_a_period_card_over_its_daily_cap_is_409_through_the_api(shop):
+    card = sell(shop, make_template(shop, kind="period", items=[(shop.cut, None)], daily_limit=1, valid_days=30),
+                shop.member)
+    client = shop.api()
+    body = {"product_id": shop.cut.pk, "store_id": shop.stores[0].pk}
+    first = client.post(f"/member-cards/{card.pk}/use", body, key=key())
+    assert first.status_code == 200 and first.data["remaining"][0] == {
+        "product_id": shop.cut.pk, "name": "洗剪吹", "uses_total": None, "uses_left": None, "used": 1}
+    second = client.post(f"/member-cards/{card.pk}/use", body, key=key())
+    assert (second.status_code, error_code(second)) == (409, "card_daily_limit")
+    assert second.data["error"]["message"] == "该卡每天最多使用1次，今天已用1次。"
+    assert CardUse.objects.filter(card=card, kind="use").count() == 1

@@ -243,5 +243,5 @@ def test_a_period_card_over_its_daily_cap_is_409_through_the_api(shop):
         "product_id": shop.cut.pk, "name": "洗剪吹", "uses_total": None, "uses_left": None, "used": 1}
     second = client.post(f"/member-cards/{card.pk}/use", body, key=key())
     assert (second.status_code, error_code(second)) == (409, "card_daily_limit")
-    assert second.data["error"]["message"] == "该卡每天最多使用1次，今天已用1次。"
+    assert second.data["error"]["message"] == "已达该卡每日使用上限：今天已用1次，上限1次。"
     assert CardUse.objects.filter(card=card, kind="use").count() == 1

@@ -13,7 +13,7 @@ This module imports nothing from Django's ORM.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
@@ -196,6 +196,12 @@ def _rule_2(line: LineIn, member: MemberIn | None) -> tuple[int, int | None, int
     if best is None or best[0] >= best_regular:
         return best_regular, None, 0
     return best[0], best[1], best_regular - best[0]
+
+
+def _card_rule_2(line: LineIn, member: MemberIn | None) -> tuple[int, int | None, int]:
+    """A line paid by a card is valued at the member's regular price: no promotion gives anything on it."""
+    regular_member = replace(member, extra_discount_pct=100, extra_promotion_id=None) if member else None
+    return _rule_2(replace(line, promo_unit_price_fen=None, promotion_id=None), regular_member)
 
 
 # --- rule 3 ----------------------------------------------------------------------------------
@@ -444,10 +450,8 @@ def _check_lines(lines: tuple[LineIn, ...]) -> None:
 def price_cart(cart: CartIn) -> PricedCart:
     """Price a cart by API.md rules 2–5 and 7 (rule 1 is each line's ``unit_price_fen``)."""
     _check_lines(cart.lines)
-    rule_2 = [_rule_2(line, cart.member) for line in cart.lines]
-    # A card pays for its line: no promotion gives anything on it.
-    rule_2 = [(unit, None, 0) if line.member_card_id is not None else (unit, promotion, saving)
-              for (unit, promotion, saving), line in zip(rule_2, cart.lines, strict=True)]
+    rule_2 = [_rule_2(line, cart.member) if line.member_card_id is None else _card_rule_2(line, cart.member)
+              for line in cart.lines]
     member_units = [unit for unit, _promotion, _saving in rule_2]
     base = [unit * line.qty for unit, line in zip(member_units, cart.lines, strict=True)]
     subtotal = sum(line.unit_price_fen * line.qty for line in cart.lines)

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
@@ -309,3 +309,32 @@ def takings(*, access: Access, period: Period, stores: frozenset[int] | None) ->
         r["sales"], r["recharges"] = dict(r["sales"]), dict(r["recharges"])
         r["sales_total"], r["recharges_total"] = sum(r["sales"].values()), sum(r["recharges"].values())
     return out
+
+
+def card_consumption(*, access: Access, period: Period, stores: frozenset[int] | None) -> list[dict[str, Any]]:
+    """Cards used per store and local day: uses net of uses given back, and the value they consumed of
+    what the members paid for the cards (counted services only; a period card's uses have no unit value)."""
+    from mendian.cards.models import CardBalance, CardUse, MemberCard
+    from mendian.cards.values import value_per_use
+
+    access.require("reports.finance")
+    entries = _in_stores(CardUse.objects.filter(merchant=access.merchant, kind__in=(CardUse.Kind.USE,
+                                                                                    CardUse.Kind.REVERSE))
+                         .filter(period.within("created_at")), stores)
+    sign = Case(When(kind=CardUse.Kind.REVERSE, then=Value(-1)), default=Value(1))
+    grouped = list(entries.order_by().annotate(day=TruncDate("created_at", tzinfo=ZoneInfo(period.tz_name)))
+                   .values("day", "store__name", "card_id", "balance_id").annotate(uses=Sum(sign * F("qty"))))
+    cards = MemberCard.objects.in_bulk({g["card_id"] for g in grouped})
+    balances: dict[int, list[CardBalance]] = defaultdict(list)
+    for balance in CardBalance.objects.filter(card_id__in=cards):
+        balances[balance.card_id].append(balance)
+    rows: dict[tuple[date, str], dict[str, Any]] = {}
+    for g in grouped:
+        row = rows.setdefault((g["day"], g["store__name"]), {"day": g["day"], "store": g["store__name"], "uses": 0,
+                                                             "value_fen": 0})
+        row["uses"] += g["uses"] or 0
+        mine = balances[g["card_id"]]
+        balance = next((b for b in mine if b.pk == g["balance_id"]), None)
+        value = value_per_use(card=cards[g["card_id"]], balances=mine, balance=balance) if balance else None
+        row["value_fen"] += (value or 0) * (g["uses"] or 0)
+    return [rows[key] for key in sorted(rows)]

@@ -26,7 +26,7 @@ from mendian.core.seeding import SeedContext
 from mendian.members.models import Member
 from mendian.pos.models import Order, OrderLine, Payment, Refund, RefundLine, RefundPayment
 
-ORDER = 60
+ORDER = 70
 DEFAULT_ORDERS = 20_000  # the default demo: a year of history for its 2,000 members
 DAYS = 365
 BATCH = 50_000
@@ -36,11 +36,11 @@ MONTH_WEIGHT = {1: 1.3, 2: 1.2, 3: 0.9, 4: 0.9, 5: 1.1, 6: 0.9, 7: 0.9, 8: 0.9, 
 
 ORDER_COLUMNS = ("id", "merchant_id", "store_id", "member_id", "no", "business_date", "status", "subtotal_fen",
                  "member_discount_fen", "coupon_discount_fen", "points_used", "points_discount_fen", "payable_fen",
-                 "points_earned", "change_fen", "coupons_applied", "refunded_fen", "created_at")
+                 "points_earned", "change_fen", "coupons_applied", "refunded_fen", "card_discount_fen", "created_at")
 LINE_COLUMNS = ("id", "order_id", "product_id", "name", "kind", "qty", "unit_price_fen", "member_unit_price_fen",
                 "line_price_fen", "member_discount_fen", "coupon_discount_fen", "coupon_shares", "points_discount_fen",
                 "points_used", "payable_fen", "points_earned", "cost_fen", "promotion_discount_fen", "refunded_qty",
-                "refunded_fen", "refunded_points_used", "refunded_points_earned")
+                "refunded_fen", "refunded_points_used", "refunded_points_earned", "card_discount_fen")
 PAYMENT_COLUMNS = ("id", "order_id", "method", "amount_fen", "tendered_fen", "change_fen", "provider", "provider_ref",
                    "refunded_fen", "refunded_principal_fen", "refunded_bonus_fen")
 REFUND_COLUMNS = ("id", "merchant_id", "order_id", "store_id", "reason", "amount_fen", "points_returned",
@@ -62,7 +62,8 @@ class History:
         self.ctx, self.count, self.rng = ctx, count, ctx.rng
         self.merchant = ctx.data["merchant"]
         self.stores = ctx.data["stores"]
-        self.products = ctx.data["products"]
+        # Goods and services (a card sold is a card issued: the cards' own seed sells those).
+        self.products = [p for p in ctx.data["products"] if p.kind in ("goods", "service")]
         self.now = timezone.now()
         self.tz = ZoneInfo(self.merchant.timezone)
         self.start = self.now - timedelta(days=DAYS)
@@ -138,7 +139,7 @@ class History:
             for product, qty, unit, member_unit in items:
                 order_lines.append([None, order_id, product.pk, product.name, product.kind, qty, unit, member_unit,
                                     qty * unit, qty * (unit - member_unit), 0, "[]", 0, 0, qty * member_unit, 0,
-                                    product.cost_fen, 0, 0, 0, 0, 0])
+                                    product.cost_fen, 0, 0, 0, 0, 0, 0])
             refunded = 0
             refund_at = max(when, min(when + timedelta(days=rng.randint(0, 10), hours=rng.randint(0, 8)),
                                       self.now - timedelta(seconds=1)))
@@ -150,7 +151,7 @@ class History:
             number = f"{store_code}-{when.astimezone(self.tz):%y%m%d}-H{next(self.numbers):07d}"
             orders.append((order_id, self.merchant.pk, store, member[0] if member else None, number,
                            when.astimezone(self.tz).date(), status, subtotal, subtotal - payable, 0, 0, 0, payable,
-                           0, 0, "[]", refunded, when))
+                           0, 0, "[]", refunded, 0, when))
             method = rng.choice(METHODS)
             payments.append([None, order_id, method, payable, payable if method == "cash" else None, 0, "", "",
                              refunded, 0, 0])

@@ -487,7 +487,9 @@ def finance(request: HttpRequest) -> HttpResponse:
     chart["series"] = [[by_day.get(d, {}).get(m, 0) / 100 for d in chart["days"]] for m in methods]
     if request.GET.get("format") == "xlsx":
         return _finance_xlsx(period, rows, methods, labels)
+    cards = reports.card_consumption(access=access, period=period, stores=stores)
     return render(request, "analytics/finance.html", {
+        "cards": cards, "cards_total": sum(c["value_fen"] for c in cards),
         "form": form, "period": period, "error": error, "rows": rows,
         "methods": [(m, labels.get(m, m)) for m in methods],
         "totals": totals, "recharge_totals": recharge_totals, "chart": chart,

@@ -12,7 +12,7 @@ from .models import Product
 
 class ProductForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Product.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[c for c in Product.Kind.choices if c[0] != Product.Kind.CARD])
     category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
     price_fen = YuanField(label=_("Price (yuan)"))
     member_price_fen = YuanField(label=_("Member price (yuan)"), required=False,

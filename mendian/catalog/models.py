@@ -52,6 +52,7 @@ class Product(MerchantOwned, TimeStamped):
     class Kind(models.TextChoices):
         GOODS = "goods", _("Goods")
         SERVICE = "service", _("Service")
+        CARD = "card", _("Card (sold as a card template)")
 
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.GOODS)

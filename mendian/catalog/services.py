@@ -41,7 +41,8 @@ def _clean(access: Access, fields: dict[str, Any]) -> dict[str, Any]:
     cleaned = dict(fields)
     if "name" in cleaned:
         cleaned["name"] = required_text(cleaned["name"], field="name", message=_("Enter a name."), max_length=100)
-    if "kind" in cleaned and cleaned["kind"] not in Product.Kind.values:
+    if "kind" in cleaned and (cleaned["kind"] not in Product.Kind.values or cleaned["kind"] == Product.Kind.CARD):
+        # A card product belongs to its card template and is made with it (``card_product_save``).
         raise InvalidInput("invalid_kind", _("A product is goods or a service."), field="kind")
     if "price_fen" in cleaned:
         cleaned["price_fen"] = _money(cleaned["price_fen"], "price_fen", optional=False)
@@ -108,6 +109,9 @@ def product_create(*, access: Access, name: str, price_fen: int, kind: str = Pro
 def product_update(*, access: Access, product: Product, group_ids: list[int] | None = None,
                    **fields: Any) -> Product:
     access.require("catalog.manage")
+    if product.kind == Product.Kind.CARD:
+        raise InvalidInput("card_product", _("This product is a card: change it on its card template."),
+                           field="kind")
     cleaned = _clean(access, fields)
     groups = _groups(access, group_ids)
     before = _snapshot(product)
@@ -128,6 +132,19 @@ def product_update(*, access: Access, product: Product, group_ids: list[int] | N
     except IntegrityError as exc:
         product.refresh_from_db()
         raise _barcode_taken() from exc
+    return product
+
+
+def card_product_save(*, merchant: Merchant, name: str, price_fen: int, is_active: bool,
+                      product: Product | None = None) -> Product:
+    """The catalogue product a card template is sold as (kind ``card``, no level discount), made or kept in
+    step with the template by the cards app inside its own transaction (the template's audit covers it)."""
+    price_fen = _money(price_fen, "price_fen", optional=False)
+    if product is None:
+        return Product.objects.create(merchant=merchant, name=name, kind=Product.Kind.CARD, price_fen=price_fen,
+                                      level_discount=False, is_active=is_active)
+    product.name, product.price_fen, product.is_active = name, price_fen, is_active
+    product.save(update_fields=["name", "price_fen", "is_active", "updated_at"])
     return product
 
 

@@ -3,11 +3,13 @@
 from ninja import NinjaAPI
 
 from mendian.analytics.api import router as analytics_router
+from mendian.cards.api import router as cards_router
 from mendian.catalog.api import router as catalog_router
 from mendian.core.api import Utf8JSONRenderer, install_error_handlers
 from mendian.loyalty.api import router as loyalty_router
 from mendian.members.api import router as members_router
 from mendian.pos.api import router as pos_router
+from mendian.pos.api_cards import router as card_sales_router
 from mendian.promotions.api import router as promotions_router
 from mendian.tenancy.api import router as tenancy_router
 from mendian.tenancy.auth import BearerAuth, SessionAccessAuth
@@ -31,3 +33,5 @@ api.add_router("/", catalog_router)
 api.add_router("/", pos_router)
 api.add_router("/", promotions_router)
 api.add_router("/", analytics_router)
+api.add_router("/", cards_router)
+api.add_router("/", card_sales_router)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("mendian.promotions.urls")),
     path("", include("mendian.promotions.urls_member")),
     path("", include("mendian.analytics.urls")),
+    path("", include("mendian.cards.urls")),
     path("", include("mendian.tenancy.urls")),
 ]
 

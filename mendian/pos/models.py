@@ -36,6 +36,7 @@ class Order(MerchantOwned):
     points_earned = models.BigIntegerField(default=0)
     change_fen = models.BigIntegerField(default=0)
     coupons_applied = models.JSONField(default=list, blank=True)
+    card_discount_fen = models.BigIntegerField(default=0)  # service lines paid by member cards
     refunded_fen = models.BigIntegerField(default=0)
     created_at = models.DateTimeField()
 
@@ -76,6 +77,13 @@ class OrderLine(models.Model):
     promotion = models.ForeignKey("promotions.Promotion", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", db_index=False)
     promotion_discount_fen = models.BigIntegerField(default=0)
+    # A service line paid by a member card: the card, its use (given back by a refund of the line) and
+    # the price the card covered.
+    member_card = models.ForeignKey("cards.MemberCard", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", db_index=False)
+    card_use = models.ForeignKey("cards.CardUse", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 db_index=False)
+    card_discount_fen = models.BigIntegerField(default=0)
     refunded_qty = models.PositiveIntegerField(default=0)
     refunded_fen = models.BigIntegerField(default=0)
     refunded_points_used = models.BigIntegerField(default=0)

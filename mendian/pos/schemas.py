@@ -14,6 +14,7 @@ Method = Literal["stored_value", "cash", "wechat", "alipay", "card"]
 class LineIn(InSchema):
     product_id: int
     qty: StrictInt = Field(ge=1, le=9999)
+    member_card_id: int | None = Field(None, description="a service paid by this card of the member: costs nothing")
 
 
 class PaymentIn(InSchema):
@@ -55,6 +56,8 @@ class LineOut(Schema):
     promotion_id: int | None = None  # the promotion (限时折扣, 新客价, 会员日) that set the member unit price
     promotion_discount_fen: int = 0  # what that promotion saved on the line beyond the member's other prices
     promotion_name: str = ""  # quotes only
+    member_card_id: int | None = None
+    card_discount_fen: int = 0  # what the member card covered
 
 
 class PaymentOut(Schema):
@@ -94,6 +97,7 @@ class OrderOut(Schema):
     payable_fen: int
     points_earned: int
     coupons_applied: list[int]
+    card_discount_fen: int = 0
     payments: list[PaymentOut]
     change_fen: int
     refunded_fen: int = 0

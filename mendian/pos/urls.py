@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_cards
 
 app_name = "pos"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("orders/<int:order_id>/receipt/", views.receipt, name="receipt"),
     path("shifts/", views.shifts, name="shifts"),
     path("shifts/<int:shift_id>/", views.shift_detail, name="shift"),
+    path("members/<int:member_id>/cards/sell/", views_cards.member_card_sell, name="member_card_sell"),
 ]

@@ -78,6 +78,7 @@ def counter(request: HttpRequest) -> HttpResponse:
         "methods": [{"value": m.value, "label": str(m.label)} for m in PaymentMethod],
         "recharge_methods": [m.value for m in RECHARGE_METHODS],
         "can_recharge": access.can("wallet.recharge"), "can_register": access.can("members.manage"),
+        "can_cards": access.can("cards.view"), "can_use_cards": access.can("cards.use"),
         "urls": {"api": "/api/v1", "receipt": reverse("pos:receipt", args=[0]).replace("/0/", "/{id}/"),
                  "member": reverse("members:detail", args=[0]).replace("/0/", "/{id}/")},
     }
@@ -112,6 +113,9 @@ def _counter_labels() -> dict[str, str]:
         "coupon_chosen": _("Coupon %(name)s chosen; it applies once the order qualifies: %(reason)s"),
         "coupon_not_here": _("Coupon %(name)s cannot be used at the counter now."),
         "coupon_waiting": _("chosen, applies once the order qualifies"),
+        "card_used": _("Used %(service)s on %(card)s: %(left)s"),
+        "uses_left": _("%(n)s left"), "unlimited": _("unlimited"),
+        "pay_by_card": _("Paid by %(name)s"),
     }
 
 

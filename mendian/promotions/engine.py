@@ -13,7 +13,7 @@ This module imports nothing from Django's ORM.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +38,9 @@ class LineIn:
     category_id: int | None = None
     group_ids: frozenset[int] = frozenset()
     cost_fen: int | None = None
+    # Paid by this member card (次卡/月卡 etc.): the line costs nothing and takes no coupon, points or
+    # promotion; what it would have cost is its ``card_discount_fen``. The caller checks the card.
+    member_card_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ class LineOut:
     coupon_shares: tuple[tuple[int, int], ...]  # (coupon id, fen) of this line
     promotion_id: int | None = None  # the promotion that set the member unit price
     promotion_discount_fen: int = 0  # what it saved beyond the member's other prices
+    member_card_id: int | None = None  # the member card paying for the line
+    card_discount_fen: int = 0  # what the card covered: the line's price
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,7 @@ class PricedCart:
     change_fen: int
     coupon_checks: tuple[CouponCheck, ...]
     warnings: tuple[str, ...]
+    card_discount_fen: int = 0  # lines paid by member cards
 
     def coupon_discount_of(self, coupon_id: int) -> int:
         return sum(fen for line in self.lines for cid, fen in line.coupon_shares if cid == coupon_id)
@@ -190,6 +196,12 @@ def _rule_2(line: LineIn, member: MemberIn | None) -> tuple[int, int | None, int
     if best is None or best[0] >= best_regular:
         return best_regular, None, 0
     return best[0], best[1], best_regular - best[0]
+
+
+def _card_rule_2(line: LineIn, member: MemberIn | None) -> tuple[int, int | None, int]:
+    """A line paid by a card is valued at the member's regular price: no promotion gives anything on it."""
+    regular_member = replace(member, extra_discount_pct=100, extra_promotion_id=None) if member else None
+    return _rule_2(replace(line, promo_unit_price_fen=None, promotion_id=None), regular_member)
 
 
 # --- rule 3 ----------------------------------------------------------------------------------
@@ -438,14 +450,18 @@ def _check_lines(lines: tuple[LineIn, ...]) -> None:
 def price_cart(cart: CartIn) -> PricedCart:
     """Price a cart by API.md rules 2–5 and 7 (rule 1 is each line's ``unit_price_fen``)."""
     _check_lines(cart.lines)
-    rule_2 = [_rule_2(line, cart.member) for line in cart.lines]
+    rule_2 = [_rule_2(line, cart.member) if line.member_card_id is None else _card_rule_2(line, cart.member)
+              for line in cart.lines]
     member_units = [unit for unit, _promotion, _saving in rule_2]
     base = [unit * line.qty for unit, line in zip(member_units, cart.lines, strict=True)]
     subtotal = sum(line.unit_price_fen * line.qty for line in cart.lines)
+    # A line paid by a card leaves nothing to pay, discount or earn points on.
+    card_parts = [b if line.member_card_id is not None else 0 for b, line in zip(base, cart.lines, strict=True)]
+    to_price = [b - c for b, c in zip(base, card_parts, strict=True)]
 
-    checks = _check_all(cart.coupons, cart, base)
-    chosen = _chosen_coupons(cart, checks, base) if cart.member is not None or cart.coupon_selection else []
-    amounts, coupon_shares = _apply_coupons(cart, chosen, base)
+    checks = _check_all(cart.coupons, cart, to_price)
+    chosen = _chosen_coupons(cart, checks, to_price) if cart.member is not None or cart.coupon_selection else []
+    amounts, coupon_shares = _apply_coupons(cart, chosen, to_price)
 
     points_value = _points_value(cart, sum(amounts))
     points_parts = allocate(points_value, amounts) if points_value else [0] * len(amounts)
@@ -470,18 +486,21 @@ def price_cart(cart: CartIn) -> PricedCart:
             points_earned=earned_parts[i],
             coupon_shares=tuple((cid, s[i]) for cid, s in coupon_shares.items() if s[i]),
             promotion_id=rule_2[i][1], promotion_discount_fen=rule_2[i][2] * line.qty,
+            member_card_id=line.member_card_id, card_discount_fen=card_parts[i],
         )
         for i, line in enumerate(cart.lines)
     )
     warnings = tuple(f"below_cost:{line.product_id}" for line, out in zip(cart.lines, lines, strict=True)
-                     if line.cost_fen is not None and out.payable_fen < line.cost_fen * line.qty)
+                     if line.cost_fen is not None and line.member_card_id is None
+                     and out.payable_fen < line.cost_fen * line.qty)
     return PricedCart(
         store_id=cart.store_id, lines=lines, subtotal_fen=subtotal,
-        member_discount_fen=subtotal - sum(base), coupon_discount_fen=sum(base) - sum(amounts),
+        member_discount_fen=subtotal - sum(base), coupon_discount_fen=sum(to_price) - sum(amounts),
         coupons_applied=tuple(c.coupon_id for c in chosen if any(coupon_shares[c.coupon_id])),
         points_used=cart.points if points_value else 0, points_discount_fen=points_value, payable_fen=payable,
         points_earned=earned, payments=payments, change_fen=change,
         coupon_checks=tuple(checks[c.coupon_id] for c in cart.coupons), warnings=warnings,
+        card_discount_fen=sum(card_parts),
     )
 
 

@@ -9,7 +9,11 @@
    cashier ticks or unticks one; from then on it sends the ids chosen (couponWanted). A chosen coupon the
    order does not reach yet stays chosen and applies once it does. The sale sends exactly the coupons the
    last quote applied, so the price charged is the price shown. A redeem code (核销码, 18 digits) typed or
-   scanned into the scan field or the coupon field selects the coupon's member and ticks it. */
+   scanned into the scan field or the coupon field selects the coupon's member and ticks it.
+
+   Cards (卡项): with a member, their cards usable in this store are listed with a one-tap "use one"
+   (扫码核销, no sale); a service line the member's card holds can be paid by it (member_card_id): the
+   quote prices that line at nothing and the sale uses the card in the order's transaction. */
 (function () {
   "use strict";
 
@@ -69,6 +73,7 @@
       panel: "", registerPhone: "", registerName: "", rechargePlan: "", rechargeAmount: "", rechargeMethod: "wechat",
       quoteTimer: null, payButtonSeen: false, errorFrom: "",
       couponMode: "auto", couponWanted: [], couponPick: null, couponCode: "", quoteWaiters: [],
+      memberCards: [],
 
       init() {
         this.$nextTick(() => this.focusScan());
@@ -145,7 +150,7 @@
       },
       add(product) {
         const line = this.cart.find((l) => l.product.id === product.id);
-        if (line) line.qty += 1; else this.cart.push({product: product, qty: 1});
+        if (line) line.qty += 1; else this.cart.push({product: product, qty: 1, cardId: null});
         this.error = "";
         this.say(product.name + " +1");
         this.requote();
@@ -159,7 +164,7 @@
         this.focusScan();
       },
       clear() {
-        this.cart = []; this.member = null; this.points = ""; this.quote = null; this.payments = [];
+        this.cart = []; this.member = null; this.points = ""; this.quote = null; this.payments = []; this.memberCards = [];
         this.error = ""; this.payKey = null; this.verifyCode = ""; this.verifyOtp = ""; this.panel = "";
         this.memberResults = []; this.query = "";
         this.couponsReset();
@@ -168,7 +173,11 @@
 
       // couponIds: what a quote asks for ("auto" or ids); a sale sends the coupons its quote applied.
       body(withPayments, couponIds) {
-        const body = {store_id: this.cfg.store.id, lines: this.cart.map((l) => ({product_id: l.product.id, qty: l.qty}))};
+        const body = {store_id: this.cfg.store.id, lines: this.cart.map((l) => {
+          const line = {product_id: l.product.id, qty: l.qty};
+          if (this.member && l.cardId) line.member_card_id = l.cardId;
+          return line;
+        })};
         if (this.member) {
           body.member_id = this.member.id;
           body.coupon_ids = withPayments ? (this.quote ? this.quote.coupons_applied.slice() : []) : couponIds;
@@ -363,12 +372,16 @@
       pickMember(member) {
         this.member = member; this.memberResults = []; this.memberQuery = ""; this.points = ""; this.panel = "";
         this.couponsReset();
+        this.cart.forEach((l) => { l.cardId = null; });
+        this.loadCards();
         this.requote();
         this.focusScan();
       },
       dropMember() {
         this.member = null; this.points = ""; this.panel = ""; this.verifyCode = ""; this.verifyOtp = "";
         this.couponsReset();
+        this.memberCards = [];
+        this.cart.forEach((l) => { l.cardId = null; });
         this.payments.forEach((p) => { if (p.method === "stored_value") p.method = "cash"; });
         this.requote();
         this.focusScan();
@@ -415,6 +428,43 @@
           this.focusScan();
         } catch (e) { this.fail(e.message); }
         this.busy = false;
+      },
+
+      // --- cards (卡项) -------------------------------------------------------------------------------
+      async loadCards() {
+        const member = this.member;
+        if (!member || !this.cfg.can_cards) { this.memberCards = []; return; }
+        try {
+          const page = await this.api("GET", "/members/" + member.id + "/cards?usable_in_store=" + this.cfg.store.id);
+          if (this.member && this.member.id === member.id) this.memberCards = page.items;
+        } catch (e) { this.fail(e.message); }
+      },
+      // The member's cards holding the line's service with a use left.
+      cardsFor(line) {
+        return this.memberCards.filter((c) => c.remaining.some((r) => r.product_id === line.product.id &&
+          (r.uses_left === null || r.uses_left > 0)));
+      },
+      setLineCard(line, value) {
+        line.cardId = value ? parseInt(value, 10) : null;
+        this.requote();
+        this.focusScan();
+      },
+      // One use of a service now (扫码核销: the member picked by their member code), without a sale.
+      async useOne(card, remaining) {
+        if (this.busy) return;
+        this.busy = true;
+        try {
+          const used = await this.api("POST", "/member-cards/" + card.id + "/use",
+            {product_id: remaining.product_id, store_id: this.cfg.store.id}, newKey());
+          const left = used.remaining.find((r) => r.product_id === remaining.product_id);
+          this.error = "";
+          this.say(this.t.card_used.replace("%(service)s", remaining.name).replace("%(card)s", card.name)
+            .replace("%(left)s", left && left.uses_left !== null ? this.t.uses_left.replace("%(n)s", left.uses_left) : this.t.unlimited));
+          await this.loadCards();
+          if (this.cart.some((l) => l.cardId === card.id)) this.requote();
+        } catch (e) { this.fail(e.message); }
+        this.busy = false;
+        this.focusScan();
       },
 
       // --- coupons ---------------------------------------------------------------------------------
@@ -515,10 +565,10 @@
         try {
           const taken = await this.api("POST", "/held-orders/" + held.id + "/resume", undefined, newKey());
           this.clear();
-          this.cart = taken.cart.lines.map((l) => ({product: this.cfg.products.find((p) => p.id === l.product_id), qty: l.qty}))
+          this.cart = taken.cart.lines.map((l) => ({product: this.cfg.products.find((p) => p.id === l.product_id), qty: l.qty, cardId: null}))
             .filter((l) => l.product);
           if (taken.cart.lines.length > this.cart.length) this.fail(this.t.held_lines_gone);
-          if (taken.member_id) await this.refreshMember(taken.member_id);
+          if (taken.member_id) { await this.refreshMember(taken.member_id); this.loadCards(); }
           this.points = taken.cart.points ? String(taken.cart.points) : "";
           this.showHeld = false;
           this.requote();

@@ -171,3 +171,20 @@ def test_finance_shows_takings_by_method_and_what_is_owed(world):
     sales_rows = [r for r in rows[1:] if r[2] == "销售（扣除退款）"]
     assert sum(sum(v for v in r[3:] if v) for r in sales_rows) == 264.0
     assert logged_in(world.staff("cashier")).get("/finance/").status_code == 403
+
+
+def test_finance_counts_card_uses_net_of_uses_given_back(world):
+    from mendian.cards.services import card_use, card_use_reverse
+    from mendian.cards.tests.factories import make_template, sell
+
+    world.cut = make_product(world, name="剪发", kind="service", price_fen=8800)
+    member = make_member(world, name="持卡会员")
+    card = sell(world, make_template(world, items=[(world.cut, 10)], price_fen=50000), member)  # ¥50 a use
+    access = world.access()
+    first = card_use(access=access, member_card_id=card.pk, product_id=world.cut.pk, store_id=world.stores[0].pk)
+    card_use(access=access, member_card_id=card.pk, product_id=world.cut.pk, store_id=world.stores[0].pk, qty=2)
+    card_use_reverse(access=access, card_use_id=first.pk, reason="误操作")
+    page = logged_in(world.staff("finance")).get("/finance/")
+    table = re.search(r'data-testid="card-consumption">(.*?)</table>', page.content.decode(), re.S).group(1)
+    cells = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
+    assert world.stores[0].name in cells and " 2 ¥100.00" in cells, cells

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "mendian.wallet",
     "mendian.catalog",
     "mendian.promotions",
+    "mendian.cards",
     "mendian.pos",
     "mendian.portal",
     "mendian.analytics",

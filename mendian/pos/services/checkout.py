@@ -10,9 +10,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mendian.cards.services import card_use, cards_issue
 from mendian.catalog.models import Product, StockEntry
 from mendian.catalog.services import stock_change
 from mendian.core.errors import InvalidInput
+from mendian.core.money import allocate
 from mendian.core.time import local_date
 from mendian.loyalty.models import PointsEntry
 from mendian.loyalty.services import Figures, PointsMove, level_change_audit, level_reached, points_post
@@ -130,6 +132,7 @@ def sale_checkout(*, access: Access, request: SaleRequest, savepoint: bool = Tru
                         store_id=request.store.pk, staff=access.staff, when=now,
                         discounts={cid: priced.coupon_discount_of(cid) for cid in priced.coupons_applied})
         _move_stock(access, request.store, context, priced, order, now)
+        _move_cards(access, request.store, context, order, now)
         if context.accounts is not None:
             _move_member(access, request.store, context, priced, order, now)
         audit_record(merchant=access.merchant, actor=access, action="order.completed", target=order,
@@ -148,7 +151,7 @@ def _record(access: Access, store: Store, context: PricingContext, priced: Price
         coupon_discount_fen=priced.coupon_discount_fen, points_used=priced.points_used,
         points_discount_fen=priced.points_discount_fen, payable_fen=priced.payable_fen,
         points_earned=priced.points_earned, change_fen=priced.change_fen,
-        coupons_applied=list(priced.coupons_applied), created_at=now,
+        coupons_applied=list(priced.coupons_applied), card_discount_fen=priced.card_discount_fen, created_at=now,
     )
     lines = OrderLine.objects.bulk_create([
         OrderLine(order=order, product_id=line.product_id, name=context.products[line.product_id].product.name,
@@ -159,7 +162,8 @@ def _record(access: Access, store: Store, context: PricingContext, priced: Price
                   points_discount_fen=line.points_discount_fen, points_used=line.points_used,
                   payable_fen=line.payable_fen, points_earned=line.points_earned,
                   cost_fen=context.products[line.product_id].product.cost_fen, promotion_id=line.promotion_id,
-                  promotion_discount_fen=line.promotion_discount_fen)
+                  promotion_discount_fen=line.promotion_discount_fen, member_card_id=line.member_card_id,
+                  card_discount_fen=line.card_discount_fen)
         for line in priced.lines
     ])
     payments = []
@@ -209,6 +213,23 @@ def _move_member(access: Access, store: Store, context: PricingContext, priced: 
     member_record_purchase(member=member, amount_fen=priced.payable_fen, when=now)
     if first_visit:
         give_gifts(kind="first_visit_gift", merchant=access.merchant, store=store, member_ids=[member.pk], when=now)
+
+
+def _move_cards(access: Access, store: Store, context: PricingContext, order: Order, now: datetime) -> None:
+    """Lines paid by member cards use them (the use refers to the order); card lines sell the cards, one
+    per unit, each worth its share of what the line cost."""
+    member = context.member
+    for line in order._prefetched_objects_cache["lines"]:
+        if line.member_card_id is not None:
+            use = card_use(access=access, member_card_id=line.member_card_id, product_id=line.product_id,
+                           store_id=store.pk, qty=line.qty, member_id=member.pk, ref_type="order", ref_id=order.pk)
+            OrderLine.objects.filter(pk=line.pk).update(card_use=use)
+            line.card_use = use
+        elif line.kind == Product.Kind.CARD:
+            access.require("cards.sell")
+            cards_issue(merchant=access.merchant, member=member, product=context.products[line.product_id].product,
+                        store=store, paid_fens=allocate(line.payable_fen, [1] * line.qty), staff=access.staff,
+                        when=now, order_id=order.pk, order_line_id=line.pk)
 
 
 def _move_stock(access: Access, store: Store, context: PricingContext, priced: PricedCart, order: Order,

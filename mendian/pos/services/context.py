@@ -10,8 +10,10 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from mendian.cards.selectors import CardLineCheck, card_sales_check, cards_check_for_sale
+from mendian.catalog.models import Product
 from mendian.catalog.selectors import SellableProduct, sellable_products
-from mendian.core.errors import NotFound
+from mendian.core.errors import InvalidInput, NotFound
 from mendian.core.generation import cached_many
 from mendian.loyalty.models import Level, PointsRule
 from mendian.loyalty.services import points_rule_get
@@ -37,6 +39,7 @@ from mendian.wallet.services import MemberAccounts, member_accounts_lock, member
 class CartLineRequest:
     product_id: int
     qty: int
+    member_card_id: int | None = None  # a service paid by this card of the member
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,16 @@ class PricingContext:
 
 
 def merged_lines(lines: Sequence[CartLineRequest]) -> tuple[CartLineRequest, ...]:
-    """One line per product (the same product scanned twice is one line with the quantities added)."""
-    totals: dict[int, int] = {}
+    """One line per product and card paying it (the same product scanned twice is one line with the
+    quantities added)."""
+    totals: dict[tuple[int, int | None], int] = {}
     for line in lines:
+        key = (line.product_id, line.member_card_id)
         if isinstance(line.qty, bool) or not isinstance(line.qty, int):
-            totals[line.product_id] = line.qty  # refused by the engine with a clear error
+            totals[key] = line.qty  # refused by the engine with a clear error
             continue
-        totals[line.product_id] = totals.get(line.product_id, 0) + line.qty
-    return tuple(CartLineRequest(p, q) for p, q in totals.items())
+        totals[key] = totals.get(key, 0) + line.qty
+    return tuple(CartLineRequest(p, q, c) for (p, c), q in totals.items())
 
 
 def loyalty_settings(merchant_id: int, generation: int | None) -> tuple[PointsRule, list[Level]]:
@@ -128,6 +133,7 @@ def pricing_context(*, request: SaleRequest, now: datetime, lock: bool = False, 
     products = sellable_products(merchant_id=store.merchant_id, store_id=store.pk,
                                  product_ids={line.product_id for line in lines}, with_groups=bool(coupons),
                                  generation=generation)
+    _check_cards(store, accounts, lines, products, now)
     offers = sale_offers(running=running_promotions(merchant_id=store.merchant_id, generation=generation),
                          store=store, now=now, unit_prices={pid: p.unit_price_fen for pid, p in products.items()},
                          member_id=accounts.member.pk if accounts else None,
@@ -145,6 +151,21 @@ def pricing_context(*, request: SaleRequest, now: datetime, lock: bool = False, 
     return PricingContext(products=products, accounts=accounts, rule=rule, levels=levels, cart=cart, offers=offers)
 
 
+def _check_cards(store: Store, accounts: MemberAccounts | None, lines: Sequence[CartLineRequest],
+                 products: dict[int, SellableProduct], now: datetime) -> None:
+    """A card is sold to a member; lines paid by cards use the member's cards (checked again, under lock,
+    when the checkout uses them)."""
+    card_products = {line.product_id for line in lines if products[line.product_id].product.kind == Product.Kind.CARD}
+    if card_products:
+        if accounts is None:
+            raise InvalidInput("card_needs_member", _("Choose the member who buys the card."), field="member_id")
+        card_sales_check(merchant_id=store.merchant_id, store_id=store.pk, product_ids=card_products)
+    paid_by_card = [CardLineCheck(line.member_card_id, line.product_id, line.qty) for line in lines
+                    if line.member_card_id is not None and isinstance(line.qty, int) and not isinstance(line.qty, bool)]
+    cards_check_for_sale(merchant_id=store.merchant_id, member_id=accounts.member.pk if accounts else None,
+                         store_id=store.pk, lines=paid_by_card, now=now)
+
+
 def _priced_lines(lines: Sequence[CartLineRequest], products: dict[int, SellableProduct],
                   offers: SaleOffers) -> tuple[LineIn, ...]:
     """The engine's lines, each with its promotion price; a promotion limited per member covers only the
@@ -156,8 +177,9 @@ def _priced_lines(lines: Sequence[CartLineRequest], products: dict[int, Sellable
         product = sellable.product
         base = LineIn(product_id=line.product_id, qty=line.qty, unit_price_fen=sellable.unit_price_fen,
                       member_price_fen=product.member_price_fen, level_discount=product.level_discount,
-                      category_id=product.category_id, group_ids=sellable.group_ids, cost_fen=product.cost_fen)
-        offer = offers.prices.get(line.product_id)
+                      category_id=product.category_id, group_ids=sellable.group_ids, cost_fen=product.cost_fen,
+                      member_card_id=line.member_card_id)
+        offer = offers.prices.get(line.product_id) if line.member_card_id is None else None
         if offer is None or not isinstance(line.qty, int) or isinstance(line.qty, bool):
             result.append(base)
             continue

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mendian.cards.selectors import cards_of_order_line
+from mendian.cards.services import card_refund, card_uses_give_back
 from mendian.catalog.models import Product, StockEntry
 from mendian.catalog.services import stock_change
 from mendian.core.errors import Conflict, InvalidInput
@@ -76,7 +78,7 @@ def order_refund(*, access: Access, order: Order, reason: str, store: Store | No
         wanted = _refund_quantities(order_lines, lines)
         refund = Refund.objects.create(merchant=access.merchant, order=order, store=store, staff=access.staff,
                                        reason=reason, amount_fen=0, created_at=now)
-        amount, used_back, earned_back = _refund_lines(refund, order_lines, wanted)
+        amount, used_back, earned_back = _refund_lines(refund, order_lines, wanted, store, access, now)
         _refund_payments(refund, order, accounts, amount, store, access, now)
         taken, shortfall = _refund_points(access, accounts, store, refund, used_back, earned_back, now)
         _refund_stock(access, store, order_lines, wanted, refund, now)
@@ -97,7 +99,26 @@ def order_refund(*, access: Access, order: Order, reason: str, store: Store | No
     return refund
 
 
-def _refund_lines(refund: Refund, order_lines: list[OrderLine], wanted: dict[int, int]) -> tuple[int, int, int]:
+def _card_refunds(line: OrderLine, qty: int, refund: Refund, store: Store, access: Access, now: datetime) -> int | None:
+    """Cards in the refund: a card line closes ``qty`` of its cards and returns what they are still worth
+    by their refund rule (instead of the line's share); a line paid by a card gives the uses back.
+    None for other lines."""
+    if line.card_use_id is not None:
+        card_uses_give_back(merchant=access.merchant, card_use_id=line.card_use_id, qty=qty, store=store,
+                            staff=access.staff, refund_id=refund.pk, now=now)
+        return None
+    if line.kind != Product.Kind.CARD:
+        return None
+    card_ids = cards_of_order_line(merchant_id=access.merchant.pk, order_line_id=line.pk)[:qty]
+    if len(card_ids) < qty:
+        raise Conflict("refund_exceeds_sold", _("That is more than was sold and not yet refunded."),
+                       field="lines", detail={"product_id": line.product_id})
+    return sum(card_refund(merchant=access.merchant, card_id=card_id, store=store, staff=access.staff,
+                           refund_id=refund.pk, now=now) for card_id in card_ids)
+
+
+def _refund_lines(refund: Refund, order_lines: list[OrderLine], wanted: dict[int, int], store: Store,
+                  access: Access, now: datetime) -> tuple[int, int, int]:
     amount = used_back = earned_back = 0
     rows = []
     for line in order_lines:
@@ -105,7 +126,9 @@ def _refund_lines(refund: Refund, order_lines: list[OrderLine], wanted: dict[int
         if not qty:
             continue
         left_qty = line.qty - line.refunded_qty
-        pay = share_of(line.payable_fen - line.refunded_fen, left_qty, qty)
+        pay = _card_refunds(line, qty, refund, store, access, now)
+        if pay is None:
+            pay = share_of(line.payable_fen - line.refunded_fen, left_qty, qty)
         used = share_of(line.points_used - line.refunded_points_used, left_qty, qty)
         earned = share_of(line.points_earned - line.refunded_points_earned, left_qty, qty)
         line.refunded_qty += qty

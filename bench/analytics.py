@@ -162,9 +162,8 @@ def main() -> None:
         recreate_database(args.database_url)
         seeded = seed(args.database_url, args.members, args.orders)
     setup(args.database_url)
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
+    from django.test import Client
     from django.utils import timezone
 
     from mendian.analytics.conditions import Scope, matching_members, parse
@@ -196,10 +195,9 @@ def main() -> None:
     period = period_of(access, today - timedelta(days=29), today)
     summary_time, _figures = timed(lambda: summary(access=access, period=period, stores=None), 3)
 
-    session = SessionStore()
-    session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(owner.pk), "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
-    session.create()
+    browser = Client()
+    browser.force_login(owner, backend="mendian.tenancy.auth.StaffBackend")
+    session_key = browser.cookies["sessionid"].value
     env = {"DATABASE_URL": args.database_url, "PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "0"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "mendian.config.wsgi", "--bind",
                                f"127.0.0.1:{PORT}", "--workers", "2", "--timeout", "300", "--log-level", "warning"],
@@ -211,7 +209,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        pages = dashboard_over_http(session.session_key, 5)
+        pages = dashboard_over_http(session_key, 5)
     finally:
         server.terminate()
         server.wait()

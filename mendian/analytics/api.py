@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from mendian.core.api import ErrorOut, ListParams, page_of
+from mendian.core.db import analytic_queries
 from mendian.core.pagination import paginate
 from mendian.members.api import member_out
 from mendian.members.schemas import MemberOut
@@ -266,4 +267,5 @@ def reports_summary(request: HttpRequest, params: Query[PeriodParams]):
     access = _access(request)
     access.require("reports.view")
     period = reports.period_of(access, params.date_from, params.date_to)
-    return reports.summary(access=access, period=period, stores=reports.stores_in_view(access, params.store_id))
+    with analytic_queries():
+        return reports.summary(access=access, period=period, stores=reports.stores_in_view(access, params.store_id))

@@ -145,12 +145,16 @@ def _full_price_lines(c: Condition, scope: Scope) -> QuerySet:
 
 
 def _bought(path: str) -> Callable[[Condition, Scope], Q]:
+    """Members with a line (not refunded in full) of the products or categories in the period: one
+    semi-join over the period's lines, not a probe per member."""
+
     def build(c: Condition, scope: Scope) -> Q:
         ids = c.value if c.op == "in" else [c.value]
-        lines = OrderLine.objects.filter(order__merchant_id=scope.merchant_id, order__member_id=OuterRef("pk"),
-                                         order__created_at__gte=scope.since(c.days or 1),
-                                         **{f"{path}__in": ids}).exclude(qty=F("refunded_qty"))
-        return ~Q(Exists(lines)) if c.op == "ne" else Q(Exists(lines))
+        buyers = (OrderLine.objects.filter(order__merchant_id=scope.merchant_id, order__member__isnull=False,
+                                           order__created_at__gte=scope.since(c.days or 1), **{f"{path}__in": ids})
+                  .exclude(qty=F("refunded_qty")).values("order__member_id"))
+        return ~Q(pk__in=buyers) if c.op == "ne" else Q(pk__in=buyers)
+
     return build
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from mendian.core.db import analytic_queries
 from mendian.core.errors import InvalidInput, PermissionDenied
 from mendian.members.models import Member
 from mendian.pos.models import Order
@@ -150,7 +151,7 @@ def rfm_recompute(*, merchant: Merchant, now: datetime | None = None) -> int:
     """
     since = now - timedelta(days=settings.period_days)
     params = [merchant.pk, *score_params, Order.Status.REFUNDED, merchant.pk, _adapt(since)]
-    with transaction.atomic():
+    with analytic_queries():
         RfmScore.objects.filter(merchant=merchant).delete()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mendian.core.db import analytic_queries
 from mendian.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mendian.members.models import Member, MemberTag, Tag, TagGroup
 from mendian.tenancy.access import Access
@@ -34,7 +35,8 @@ def checked(access: Access, definition: Any) -> Group:
 
 def segment_preview(*, access: Access, definition: Any) -> int:
     access.require("segments.view")
-    return matching_members(checked(access, definition), scope_for(access)).count()
+    with analytic_queries():
+        return matching_members(checked(access, definition), scope_for(access)).count()
 
 
 def _name(name: Any) -> str:
@@ -53,7 +55,8 @@ def segment_save(*, access: Access, name: Any, definition: Any, description: str
     name = _name(name)
     group = checked(access, definition)
     scope = scope_for(access)
-    count = matching_members(group, scope).count()
+    with analytic_queries():
+        count = matching_members(group, scope).count()
     creating = segment is None
     segment = segment or Segment(merchant=access.merchant, created_by=access.staff)
     segment.name, segment.definition, segment.description = name, as_json(group), (description or "")[:200]
@@ -92,7 +95,8 @@ def segment_members(*, access: Access, segment: Segment, now: datetime | None = 
 
 
 def segment_recount(*, access: Access, segment: Segment) -> Segment:
-    count = segment_members(access=access, segment=segment).count()
+    with analytic_queries():
+        count = segment_members(access=access, segment=segment).count()
     Segment.objects.filter(pk=segment.pk).update(member_count=count, counted_at=timezone.now())
     segment.member_count = count
     return segment
@@ -147,7 +151,7 @@ def tag_rule_run(*, rule: TagRule, now: datetime | None = None) -> TagRule:
     merchant = rule.merchant
     scope = Scope(merchant_id=merchant.pk, tz_name=merchant.timezone, now=now or timezone.now())
     wanted = matching_members(parse(rule.definition, merchant_id=merchant.pk), scope)
-    with transaction.atomic():
+    with analytic_queries():
         MemberTag.objects.filter(tag_id=rule.tag_id).exclude(member_id__in=wanted.values("id")).delete()
         new = wanted.exclude(id__in=MemberTag.objects.filter(tag_id=rule.tag_id).values("member_id")).values("id")
         # INSERT … SELECT: the new members are tagged without passing through Python.
@@ -177,7 +181,8 @@ def segments_recount(*, merchant) -> int:
     scope = Scope(merchant_id=merchant.pk, tz_name=merchant.timezone, now=now)
     segments = list(Segment.objects.filter(merchant=merchant))
     for segment in segments:
-        count = matching_members(parse(segment.definition, merchant_id=merchant.pk), scope).count()
+        with analytic_queries():
+            count = matching_members(parse(segment.definition, merchant_id=merchant.pk), scope).count()
         Segment.objects.filter(pk=segment.pk).update(member_count=count, counted_at=now)
     return len(segments)
 

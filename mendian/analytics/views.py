@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mendian.core.db import analytic_queries
 from mendian.core.errors import DomainError
 from mendian.core.forms import StyledForm
 from mendian.core.time import local_today
@@ -103,6 +104,11 @@ def _change(now: Any, before: Any) -> float | None:
 @staff_page("reports.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """HQ overview, or the store dashboard for store-bound staff (their stores only)."""
+    with analytic_queries():
+        return _dashboard(request)
+
+
+def _dashboard(request: HttpRequest) -> HttpResponse:
     access = request.access
     form, period, grain, store_id, error = _period_from(request)
     stores = reports.stores_in_view(access, store_id)

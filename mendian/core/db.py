@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field, Model
 
 
@@ -45,3 +46,14 @@ def fetch_joined(models: Sequence[tuple[type[Model], str]], tail: str, params: S
 def _converters(field: Field) -> tuple[object, list]:
     column = field.get_col(field.model._meta.db_table)
     return column, [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
+
+
+@contextmanager
+def analytic_queries(work_mem_mb: int = 64) -> Iterator[None]:
+    """A transaction for big read-only aggregates (segments, RFM, reports): on PostgreSQL, enough memory
+    per sort and hash for them not to spill to disk (``work_mem`` for this transaction only)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{int(work_mem_mb)}MB'")
+        yield

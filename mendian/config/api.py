@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from mendian.bookings.api import router as bookings_router
 from mendian.catalog.api import router as catalog_router
 from mendian.core.api import Utf8JSONRenderer, install_error_handlers
 from mendian.loyalty.api import router as loyalty_router
@@ -29,3 +30,4 @@ api.add_router("/", wallet_router)
 api.add_router("/", catalog_router)
 api.add_router("/", pos_router)
 api.add_router("/", promotions_router)
+api.add_router("/", bookings_router)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("mendian.pos.urls")),
     path("", include("mendian.promotions.urls")),
     path("", include("mendian.promotions.urls_member")),
+    path("", include("mendian.bookings.urls")),
+    path("", include("mendian.bookings.urls_member")),
     path("", include("mendian.tenancy.urls")),
 ]
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "mendian.wallet",
     "mendian.catalog",
     "mendian.promotions",
+    "mendian.bookings",
     "mendian.pos",
     "mendian.portal",
 ]

@@ -182,12 +182,12 @@ def resources_schedule(request: HttpRequest, resource_id: int, payload: Schedule
     return resource_out(selectors.resource_get(access=access, resource_id=resource_id))
 
 
-@router.put("/services/{int:product_id}/requirements", response={200: RequirementsOut, **ERRORS})
+@router.put("/services/{int:service_id}/requirements", response={200: RequirementsOut, **ERRORS})
 @decorate_view(api_write)
-def services_requirements(request: HttpRequest, product_id: int, payload: RequirementsIn) -> dict[str, Any]:
+def services_requirements(request: HttpRequest, service_id: int, payload: RequirementsIn) -> dict[str, Any]:
     """What a service needs at once, e.g. ``["staff", "room"]``: a stylist and a room."""
-    kinds = resource_services.requirements_set(access=_access(request), product_id=product_id, kinds=payload.kinds)
-    return {"product_id": product_id, "kinds": kinds}
+    kinds = resource_services.requirements_set(access=_access(request), product_id=service_id, kinds=payload.kinds)
+    return {"product_id": service_id, "kinds": kinds}
 
 
 @router.get("/booking-policy", response={200: PolicyOut, **ERRORS})
@@ -380,14 +380,14 @@ def member_plans(request: HttpRequest, member_id: int) -> list[dict[str, Any]]:
     return [plan_out(p) for p in selectors.plan_list(access=access, member_id=member.pk).order_by("-id")]
 
 
-@router.get("/service-plans/{int:plan_id}", response={200: PlanOut, **ERRORS})
-def plans_get(request: HttpRequest, plan_id: int) -> dict[str, Any]:
-    return plan_out(selectors.plan_get(access=_access(request), plan_id=plan_id))
+@router.get("/service-plans/{int:service_plan_id}", response={200: PlanOut, **ERRORS})
+def plans_get(request: HttpRequest, service_plan_id: int) -> dict[str, Any]:
+    return plan_out(selectors.plan_get(access=_access(request), plan_id=service_plan_id))
 
 
-@router.post("/service-plans/{int:plan_id}/cancel", response={200: PlanOut, **ERRORS})
+@router.post("/service-plans/{int:service_plan_id}/cancel", response={200: PlanOut, **ERRORS})
 @decorate_view(api_write)
-def plans_cancel(request: HttpRequest, plan_id: int) -> dict[str, Any]:
+def plans_cancel(request: HttpRequest, service_plan_id: int) -> dict[str, Any]:
     access = _access(request)
-    plan_services.plan_cancel(access=access, plan_id=plan_id)
-    return plan_out(selectors.plan_get(access=access, plan_id=plan_id))
+    plan_services.plan_cancel(access=access, plan_id=service_plan_id)
+    return plan_out(selectors.plan_get(access=access, plan_id=service_plan_id))

@@ -30,6 +30,6 @@ urlpatterns = [
     path("bookings/class-places/<int:class_booking_id>/cancel/", views_classes.place_cancel, name="place_cancel"),
     path("bookings/plans/", views_plans.plans, name="plans"),
     path("bookings/plans/new/", views_plans.plan_template_new, name="plan_template_new"),
-    path("bookings/plans/<int:plan_id>/", views_plans.plan_detail, name="plan"),
-    path("bookings/plans/<int:plan_id>/cancel/", views_plans.plan_cancel, name="plan_cancel"),
+    path("bookings/plans/<int:service_plan_id>/", views_plans.plan_detail, name="plan"),
+    path("bookings/plans/<int:service_plan_id>/cancel/", views_plans.plan_cancel, name="plan_cancel"),
 ]

@@ -55,9 +55,9 @@ def plan_template_new(request: HttpRequest) -> HttpResponse:
 
 @staff_page("bookings.view")
 @require_GET
-def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_detail(request: HttpRequest, service_plan_id: int) -> HttpResponse:
     access = request.access
-    plan = selectors.plan_get(access=access, plan_id=plan_id)
+    plan = selectors.plan_get(access=access, plan_id=service_plan_id)
     tz = ZoneInfo(plan.store.timezone)
     sessions = [(s, getattr(s, "booking", None)) for s in plan.sessions.all()]
     progress = selectors.plan_progress(plan)
@@ -71,15 +71,15 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @staff_page("bookings.book")
 @require_POST
-def plan_cancel(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_cancel(request: HttpRequest, service_plan_id: int) -> HttpResponse:
     try:
-        plan_services.plan_cancel(access=request.access, plan_id=plan_id)
+        plan_services.plan_cancel(access=request.access, plan_id=service_plan_id)
         messages.success(request, _("Plan cancelled."))
     except DomainError as error:
         if error.status in (403, 404):
             raise
         messages.error(request, str(error.message))
-    return redirect(reverse("bookings:plan", args=[plan_id]))
+    return redirect(reverse("bookings:plan", args=[service_plan_id]))
 
 
 PAGE = "bookings/member_bookings.html"
@@ -118,6 +118,7 @@ def member_bookings(request: HttpRequest, member_id: int) -> HttpResponse:
 @require_POST
 def member_plan_assign(request: HttpRequest, member_id: int) -> HttpResponse:
     post = request.POST
+    member_selectors.member_get(access=request.access, member_id=member_id)
     try:
         raw = post.get("start_date", "")
         try:
@@ -130,7 +131,7 @@ def member_plan_assign(request: HttpRequest, member_id: int) -> HttpResponse:
         messages.success(request, _("Plan given to the member."))
         return redirect(reverse("bookings:plan", args=[plan.pk]))
     except DomainError as error:
-        if error.status == 403 or error.code == "member_not_found":
+        if error.status == 403:
             raise
         messages.error(request, str(error.message))
     return redirect(reverse("member_bookings:list", args=[member_id]))

@@ -110,13 +110,14 @@ def _plan_session(access: Access, member: Member, product: Product, plan_id: int
     """The plan's next session without a booking (the plan must be the member's, for this service)."""
     if plan_id is None:
         return None
+    # The plan's row lock makes choosing its next open session and taking it one step.
     plan = ServicePlan.objects.filter(merchant=access.merchant, pk=plan_id, member=member).select_related(
-        "template").first()
+        "template").select_for_update(of=("self",)).first()
     if plan is None:
         raise NotFound("plan_not_found", _("Service plan not found."), field="plan_id")
     if plan.template.product_id != product.pk or plan.status != ServicePlan.Status.ACTIVE:
         raise InvalidInput("plan_mismatch", _("This plan is not in progress for this service."), field="plan_id")
-    session = (PlanSession.objects.select_for_update().filter(plan=plan, done_at__isnull=True, booking__isnull=True)
+    session = (PlanSession.objects.filter(plan=plan, done_at__isnull=True, booking__isnull=True)
                .order_by("number").first())
     if session is None:
         raise Conflict("plan_fully_booked", _("Every session of this plan is booked or done."), field="plan_id")

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -192,15 +193,9 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     context = {"booking": booking, "tz": tz, "local_start": booking.start_at.astimezone(tz),
                "local_end": booking.end_at.astimezone(tz), "held": held, "resources": resources,
                "can_book": access.can("bookings.book"), "can_override": access.can("bookings.manage"),
-               "cards_ready": apps.is_installed("mendian.cards"), "started": booking.start_at <= _now()}
+               "cards_ready": apps.is_installed("mendian.cards"), "started": booking.start_at <= timezone.now()}
     template = "bookings/booking_detail.html"
     return render(request, f"{template}#detail" if request.htmx else template, context)
-
-
-def _now() -> datetime:
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 @staff_page("bookings.book")

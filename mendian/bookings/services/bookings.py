@@ -37,6 +37,8 @@ def check_time(store: Store, product: Product, start: datetime, now: datetime) -
     """Refuse a start in the past, outside the store's opening hours, or one whose service runs past closing."""
     if start <= now:
         raise slot_unavailable("in_the_past", _("This time has already passed."))
+    if store.status != Store.Status.ACTIVE:
+        raise slot_unavailable("store_not_open", _("This store is not open for bookings."))
     local_day = start.astimezone(ZoneInfo(store.timezone)).date()
     opening = store_opening(store, local_day)
     if opening is None:

@@ -145,6 +145,17 @@ def test_bad_times_are_422_with_a_reason_and_write_nothing(world, start, code, r
     assert not Booking.objects.filter(merchant=world.merchant).exists()
 
 
+def test_a_closed_store_takes_no_bookings(world):
+    service = make_service(world)
+    make_resource(world, [service])
+    Store.objects.filter(pk=world.stores[0].pk).update(status=Store.Status.CLOSED)
+    response = world.api().post("/bookings", {"store_id": world.stores[0].pk, "product_id": service.pk,
+                                              "member_id": make_member(world).pk,
+                                              "start": f"{future_day(world)}T10:00:00+08:00"})
+    assert response.status_code == 422 and response.data["error"]["detail"]["reason"] == "store_not_open"
+    assert not Booking.objects.filter(merchant=world.merchant).exists()
+
+
 def test_a_resource_that_cannot_do_the_service_and_goods_are_refused(world):
     service, other = make_service(world), make_service(world)
     make_resource(world, [service])

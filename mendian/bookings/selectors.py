@@ -9,14 +9,14 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.errors import NotFound
+from mendian.core.errors import InvalidInput, NotFound
 from mendian.core.time import day_bounds
 from mendian.tenancy.access import Access
 
 from .availability import capable_resources, day_plan, required_kinds
 from .engine import Slot, find_slots
 from .models import Booking, ClassBooking, ClassSession, PlanTemplate, Resource, ServicePlan
-from .services.bookings import _pinned
+from .services.bookings import MAX_AHEAD, _pinned
 from .services.common import bookable_product, resource_of, store_of
 
 
@@ -26,6 +26,10 @@ def slots_for(*, access: Access, store_id: int, product_id: int, day: date,
     access.require("bookings.view")
     store = store_of(access, store_id)
     product = bookable_product(access, product_id)
+    now = now or timezone.now()
+    if not (now - MAX_AHEAD).date() <= day <= (now + MAX_AHEAD).date():
+        raise InvalidInput("date_out_of_range", _("Search within %(days)s days of today.")
+                           % {"days": MAX_AHEAD.days}, field="date")
     kinds = required_kinds(merchant_id=access.merchant.pk, product_id=product.pk)
     pinned = _pinned(access, store, product, resource_id, kinds)
     resources = capable_resources(store=store, product_id=product.pk)
@@ -33,7 +37,7 @@ def slots_for(*, access: Access, store_id: int, product_id: int, day: date,
         return []
     plan = day_plan(store=store, product=product, day=day, resources=resources, kinds=kinds, pinned=pinned)
     return find_slots(groups=plan.groups, day=day, tz_name=store.timezone, duration=plan.duration,
-                      buffer=plan.buffer, not_before=now or timezone.now())
+                      buffer=plan.buffer, not_before=now)
 
 
 def _scoped(access: Access, rows: QuerySet) -> QuerySet:

@@ -28,6 +28,8 @@ from ..engine import choose, why_not
 from ..models import Booking, BookingResource, PlanSession, Resource, ServicePlan
 from .common import aware, bookable_product, member_of, policy, resource_of, store_of
 
+MAX_AHEAD = timedelta(days=366)
+
 
 def slot_unavailable(reason: str, message: Any) -> InvalidInput:
     return InvalidInput("slot_unavailable", message, field="start", detail={"reason": reason})
@@ -37,6 +39,9 @@ def check_time(store: Store, product: Product, start: datetime, now: datetime) -
     """Refuse a start in the past, outside the store's opening hours, or one whose service runs past closing."""
     if start <= now:
         raise slot_unavailable("in_the_past", _("This time has already passed."))
+    if start > now + MAX_AHEAD:
+        raise slot_unavailable("too_far_ahead", _("Bookings open at most %(days)s days ahead.")
+                               % {"days": MAX_AHEAD.days})
     if store.status != Store.Status.ACTIVE:
         raise slot_unavailable("store_not_open", _("This store is not open for bookings."))
     local_day = start.astimezone(ZoneInfo(store.timezone)).date()

@@ -22,7 +22,7 @@ from mendian.tenancy.access import Access
 from mendian.tenancy.services.audit import audit_record
 
 from ..models import BookingResource, ClassBooking, ClassSession
-from .bookings import CHECK_IN_EARLY, _lock, consume_card, slot_unavailable
+from .bookings import CHECK_IN_EARLY, MAX_AHEAD, _lock, consume_card, slot_unavailable
 from .common import aware, bookable_product, member_of, policy, resource_of, store_of
 
 TAKES_PLACE = (ClassBooking.Status.CONFIRMED, ClassBooking.Status.ATTENDED, ClassBooking.Status.NO_SHOW)
@@ -34,6 +34,9 @@ def _check_class_time(store, start: datetime, end: datetime) -> None:
 
     if start <= timezone.now():
         raise slot_unavailable("in_the_past", _("This time has already passed."))
+    if start > timezone.now() + MAX_AHEAD:
+        raise slot_unavailable("too_far_ahead", _("Bookings open at most %(days)s days ahead.")
+                               % {"days": MAX_AHEAD.days})
     opening = store_opening(store, start.astimezone(ZoneInfo(store.timezone)).date())
     if opening is not None and not any(o_start <= start and end <= o_end for o_start, o_end in opening):
         raise slot_unavailable("outside_opening_hours", _("The class must take place within the store's opening "
@@ -70,6 +73,7 @@ def class_create(*, access: Access, store_id: int, name: str, start: datetime, d
         raise InvalidInput("resource_not_in_store", _("%(name)s does not work in this store.")
                            % {"name": resource.name}, field="resource_id")
     local = aware(start, store).astimezone(ZoneInfo(store.timezone))
+    _check_class_time(store, local, local)  # in the past or too far ahead, before any date arithmetic
     # Weekly repeats keep the local wall-clock time (a class at 19:00 stays at 19:00 across a DST change).
     starts = [(local.replace(tzinfo=None) + timedelta(weeks=w)).replace(tzinfo=ZoneInfo(store.timezone))
               for w in range(repeat_weeks)]

@@ -186,6 +186,14 @@ def test_malformed_input_is_4xx_never_500(world):
         assert response.status_code == 422 and response.data["error"]["code"] == "validation_error"
     assert client.get(f"/bookings/slots?store_id={world.stores[0].pk}&product_id={service.pk}"
                       f"&date=2030-02-30").status_code == 422
+    far = client.get(f"/bookings/slots?store_id={world.stores[0].pk}&product_id={service.pk}&date=9999-12-31")
+    assert far.status_code == 422 and far.data["error"]["code"] == "date_out_of_range"
+    response = client.post("/bookings", {"store_id": world.stores[0].pk, "product_id": service.pk,
+                                         "member_id": make_member(world).pk, "start": "9999-12-31T23:00:00+08:00"})
+    assert response.status_code == 422 and response.data["error"]["detail"]["reason"] == "too_far_ahead"
+    response = client.post("/classes", {"store_id": world.stores[0].pk, "name": "瑜伽", "duration_min": 60,
+                                        "capacity": 5, "start": "9999-12-31T23:00:00+08:00", "repeat_weeks": 2})
+    assert response.status_code == 422 and response.data["error"]["detail"]["reason"] == "too_far_ahead"
     response = client.post("/bookings", {"store_id": world.stores[0].pk, "product_id": service.pk,
                                          "member_id": 999999, "start": "2030-01-01T10:00:00+08:00"})
     assert response.status_code == 404 and response.data["error"]["code"] == "member_not_found"

@@ -89,8 +89,12 @@ def booking_list(*, access: Access, store_id: int | None = None, member_id: int 
 
 
 def local_range(store_tz: str, date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
-    start = day_bounds(date_from, store_tz)[0] if date_from else None
-    end = day_bounds(date_to, store_tz)[1] if date_to else None
+    """The aware [start, end) of local dates, both inclusive (a date at the end of the calendar is refused)."""
+    try:
+        start = day_bounds(date_from, store_tz)[0] if date_from else None
+        end = day_bounds(date_to, store_tz)[1] if date_to else None
+    except OverflowError as exc:
+        raise InvalidInput("invalid_date", _("Enter a valid date (YYYY-MM-DD)."), field="date_from") from exc
     return start, end
 
 

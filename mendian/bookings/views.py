@@ -46,10 +46,13 @@ def pick_store(request: HttpRequest) -> tuple[Store | None, list[Store]]:
 
 
 def parse_day(raw: str | None, store: Store) -> date:
+    """The date asked for, or the store's today (also for dates more than ten years away)."""
+    today = local_today(store.timezone)
     try:
-        return date.fromisoformat(raw or "")
+        day = date.fromisoformat(raw or "")
     except ValueError:
-        return local_today(store.timezone)
+        return today
+    return day if abs((day - today).days) <= 3660 else today
 
 
 def parse_local(raw: str, store: Store) -> datetime:

@@ -52,6 +52,10 @@ def plan_assign(*, access: Access, member_id: int, template_id: int, staff_id: i
     staff = Staff.objects.filter(merchant=access.merchant, pk=staff_id, is_active=True).first()
     if staff is None:
         raise NotFound("staff_not_found", _("Staff member not found."), field="staff_id")
+    today = timezone.localdate()
+    if not today - timedelta(days=366) <= start_date <= today + timedelta(days=366):
+        raise InvalidInput("invalid_start_date", _("The first session is within a year of today."),
+                           field="start_date")
     with transaction.atomic():
         plan = ServicePlan.objects.create(merchant=access.merchant, template=template, member=member, store=store,
                                           staff=staff, start_date=start_date, created_by=access.staff)

@@ -186,6 +186,7 @@ def test_malformed_input_is_4xx_never_500(world):
         assert response.status_code == 422 and response.data["error"]["code"] == "validation_error"
     assert client.get(f"/bookings/slots?store_id={world.stores[0].pk}&product_id={service.pk}"
                       f"&date=2030-02-30").status_code == 422
+    assert client.get("/bookings?date_from=9999-12-31").data["error"]["code"] == "invalid_date"
     far = client.get(f"/bookings/slots?store_id={world.stores[0].pk}&product_id={service.pk}&date=9999-12-31")
     assert far.status_code == 422 and far.data["error"]["code"] == "date_out_of_range"
     response = client.post("/bookings", {"store_id": world.stores[0].pk, "product_id": service.pk,

@@ -131,6 +131,10 @@ def test_a_service_plan_books_its_sessions_and_checks_them_off(salon):
     assert [s["due_date"] for s in plan.data["sessions"]] == [day.isoformat(),
                                                                (day + timedelta(days=14)).isoformat()]
     assert (plan.data["done"], plan.data["total"], plan.data["next_due"]) == (0, 2, day.isoformat())
+    far = client.post(f"/members/{member.pk}/service-plans", {
+        "template_id": template.data["id"], "staff_id": stylist.pk, "store_id": world.stores[0].pk,
+        "start_date": "9999-12-01"})
+    assert far.status_code == 422 and far.data["error"]["code"] == "invalid_start_date"
     body = {"store_id": world.stores[0].pk, "product_id": service.pk, "member_id": member.pk,
             "plan_id": plan.data["id"]}
     first = client.post("/bookings", body | {"start": f"{day}T10:00:00+08:00"})

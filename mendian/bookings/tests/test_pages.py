@@ -39,6 +39,8 @@ def test_the_calendar_shows_bookings_by_resource_and_by_week(world):
     assert 'style="top: 120px; height: 60px' in body  # 10:00 is 120 minutes after 08:00
     week = client.get(f"/bookings/?store={world.stores[0].pk}&date={day}&view=week&resource={anna.pk}")
     assert "10:00 王小美" in text(week) and "精致洗剪吹 · 安娜" in text(week)
+    assert client.get(f"/bookings/?store={world.stores[0].pk}&date=9999-12-31&view=week").status_code == 200
+    assert client.get(f"/bookings/classes/?store={world.stores[0].pk}&date=0001-01-01").status_code == 200
     english = logged_in(world.owner, "en").get(f"/bookings/?store={world.stores[0].pk}&date={day}")
     assert "New booking" in english.content.decode() and "Find free times" in english.content.decode()
 

@@ -13,6 +13,7 @@ from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
 
 from . import selectors
+from .availability import resource_days
 from .models import Booking, Resource
 
 DEFAULT_HOURS = (8, 22)
@@ -41,6 +42,8 @@ class Column:
     day: date
     resource_id: int | None
     blocks: list[Block] = field(default_factory=list)
+    # (top, height) in minutes of the times the resource does not work (shaded)
+    off: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -138,7 +141,32 @@ def build_grid(*, access: Access, store: Store, day: date, view: str, resource_i
                                         session.start_at, session.end_at, tz, first_hour, "class", False))
     for column in columns:
         _lanes(column.blocks)
+    if view == "day" and columns:
+        _shade(store, [r for r in resources if r.pk in {c.resource_id for c in columns}], day, columns, first_hour,
+               last_hour)
     return Grid(view, day, days, first_hour, last_hour, columns, resources, resource)
+
+
+def _shade(store: Store, resources: list[Resource], day: date, columns: list[Column], first_hour: int,
+           last_hour: int) -> None:
+    """Shade each resource's hours off (outside its schedule, the opening hours, or on leave)."""
+    tz = ZoneInfo(store.timezone)
+    origin = datetime.combine(day, time(first_hour), tzinfo=tz)
+    days = resource_days(store=store, resources=resources, day=day)
+    span = (last_hour - first_hour) * 60
+    for column in columns:
+        plan = days.get(column.resource_id)
+        if plan is None:
+            continue
+        cursor = 0
+        for start, end in plan.working:
+            top = max(0, int((start.astimezone(tz) - origin).total_seconds() // 60))
+            bottom = min(span, int((end.astimezone(tz) - origin).total_seconds() // 60))
+            if top > cursor:
+                column.off.append((cursor, top - cursor))
+            cursor = max(cursor, bottom)
+        if cursor < span:
+            column.off.append((cursor, span - cursor))
 
 
 def _columns_for(columns: list[Column], view: str, local_day: date, held: list[int]) -> list[Column]:

@@ -82,7 +82,11 @@ def _calendar_context(request: HttpRequest) -> dict[str, Any]:
                       resource_id=int(raw_resource) if raw_resource.isdigit() else None)
     step = 7 if view == "week" else 1
     base = {"store": store.pk, "view": view} | ({"resource": grid.resource.pk} if grid.resource else {})
-    return {"stores": stores, "store": store, "grid": grid, "view": view, "day": day,
+    raw_member = request.GET.get("member", "")
+    preset = None
+    if raw_member.isdigit() and access.can("bookings.book") and access.can("members.view"):
+        preset = Member.objects.filter(merchant=access.merchant, pk=int(raw_member), erased_at__isnull=True).first()
+    return {"stores": stores, "store": store, "grid": grid, "view": view, "day": day, "preset": preset,
             "prev_url": "?" + urlencode(base | {"date": date.fromordinal(day.toordinal() - step).isoformat()}),
             "next_url": "?" + urlencode(base | {"date": date.fromordinal(day.toordinal() + step).isoformat()}),
             "today_url": "?" + urlencode(base),

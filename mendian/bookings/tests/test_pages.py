@@ -37,6 +37,9 @@ def test_the_calendar_shows_bookings_by_resource_and_by_week(world):
     assert "安娜" in body and "波波" in body and "10:00 王小美" in text(page)
     assert f'data-booking="{booking.pk}"' in body and 'draggable="true"' in body
     assert 'style="top: 120px; height: 60px' in body  # 10:00 is 120 minutes after 08:00
+    # the stylists work 09:00–21:00: 08:00–09:00 and 21:00–22:00 are shaded in both columns
+    assert body.count('class="cal-off" style="top: 0px; height: 60px"') == 2
+    assert body.count('class="cal-off" style="top: 780px; height: 60px"') == 2
     week = client.get(f"/bookings/?store={world.stores[0].pk}&date={day}&view=week&resource={anna.pk}")
     assert "10:00 王小美" in text(week) and "精致洗剪吹 · 安娜" in text(week)
     assert client.get(f"/bookings/?store={world.stores[0].pk}&date=9999-12-31&view=week").status_code == 200
@@ -178,6 +181,9 @@ def test_plans_page_and_the_member_profile_section(world):
     make_booking(world, service, member, at(day, "10:00"), plan_id=plan.pk)
     section = client.get(f"/members/{member.pk}/bookings/", headers={"HX-Request": "true"})
     assert "补水护理" in text(section) and "补水疗程" in text(section) and "0/6" in text(section)
+    assert f"/bookings/?member={member.pk}" in section.content.decode()
+    preset = client.get(f"/bookings/?member={member.pk}").content.decode()
+    assert f"member: '{member.pk}'" in preset and "林黛玉" in preset and 'data-open-on-load="1"' in preset
     profile = client.get(f"/members/{member.pk}/")
     assert f"/members/{member.pk}/bookings/" in profile.content.decode()
     assert "补水疗程" in text(client.get("/bookings/plans/"))

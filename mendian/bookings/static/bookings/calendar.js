@@ -67,6 +67,12 @@
 
   document.body.addEventListener("closeModals", closeModals);
 
+  // Opened from a member's profile ("Book"): the dialog opens with the member chosen.
+  window.addEventListener("load", function () {
+    const dialog = document.querySelector("[data-open-on-load]");
+    if (dialog && window.bootstrap) window.bootstrap.Modal.getOrCreateInstance(dialog).show();
+  });
+
   function closeModals() {
     if (!window.bootstrap) return;
     document.querySelectorAll(".modal.show").forEach(function (modal) {

@@ -45,8 +45,9 @@ def seed(ctx: SeedContext) -> None:
                                                                                         "18:30"))
         resources[(tag, "room")] = resource_create(access=access, store_id=store.pk, name="护理间", kind="room",
                                                    product_ids=care, weekly=_week(_EVERY_DAY, "09:30", "21:30"))
-    # Facial care needs a beautician and the care room at once.
-    requirements_set(access=access, product_id=products["补水面部护理"].pk, kinds=["room", "staff"])
+    # Care services need a beautician and the care room at once.
+    for name in ("头皮深层护理", "补水面部护理"):
+        requirements_set(access=access, product_id=products[name].pk, kinds=["room", "staff"])
     home = ctx.data["stores_by_code"]["HZ01"]
     today = local_today(home.timezone)
     tony = resources[("HZ01", "Tony")]

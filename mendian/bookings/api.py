@@ -103,12 +103,15 @@ def _local(moment: Any, tz_name: str) -> Any:
 
 def booking_out(booking: Booking) -> dict[str, Any]:
     tz = booking.store.timezone
-    resource_ids = sorted(h.resource_id for h in booking.holds.all())
+    holds = list(booking.holds.all())
+    resource_ids = sorted(h.resource_id for h in holds)
+    # ``resource_id`` names who does the service: the staff member when it needs several resources
+    main = min(holds, key=lambda h: (h.resource.kind != "staff", h.resource_id), default=None)
     session = booking.plan_session
     return {"id": booking.pk, "status": booking.status, "store_id": booking.store_id,
             "product_id": booking.product_id, "member_id": booking.member_id,
             "start": _local(booking.start_at, tz), "end": _local(booking.end_at, tz),
-            "resource_id": resource_ids[0] if resource_ids else 0, "resource_ids": resource_ids,
+            "resource_id": main.resource_id if main else 0, "resource_ids": resource_ids,
             "plan_id": session.plan_id if session else None, "card_use_id": booking.card_use_id,
             "checked_in_at": _local(booking.checked_in_at, tz), "cancelled_at": _local(booking.cancelled_at, tz)}
 

@@ -62,7 +62,8 @@ def resource_get(*, access: Access, resource_id: int) -> Resource:
 def booking_get(*, access: Access, booking_id: int) -> Booking:
     access.require("bookings.view")
     booking = (_scoped(access, Booking.objects.filter(pk=booking_id))
-               .select_related("store", "product", "member", "plan_session").prefetch_related("holds").first())
+               .select_related("store", "product", "member", "plan_session")
+               .prefetch_related("holds__resource").first())
     if booking is None:
         raise NotFound("booking_not_found", _("Booking not found."))
     return booking
@@ -85,7 +86,7 @@ def booking_list(*, access: Access, store_id: int | None = None, member_id: int 
         rows = rows.filter(start_at__lt=end)
     if status:
         rows = rows.filter(status=status)
-    return rows.select_related("store", "product", "member", "plan_session").prefetch_related("holds")
+    return rows.select_related("store", "product", "member", "plan_session").prefetch_related("holds__resource")
 
 
 def local_range(store_tz: str, date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:

@@ -261,7 +261,3 @@ def booking_check_in(request: HttpRequest, booking_id: int) -> HttpResponse:
     return _action(request, booking_id, lambda: booking_services.booking_check_in(
         access=request.access, booking_id=booking_id, member_card_id=int(card) if card.isdigit() else None),
         _("Checked in."))
-
-
-def member_label(member: Member) -> str:
-    return member.name or member.phone[-4:]

@@ -81,6 +81,12 @@ def test_slots_for_one_staff_member_and_for_a_service_needing_a_room_too(world):
     slots = client.get(base).data["slots"]
     assert [(s["start"][11:16], s["resource_ids"]) for s in slots] == [
         ("11:00", [anna.pk, room.pk]), ("14:00", [bo.pk, room.pk])]
+    booked = client.post("/bookings", {"store_id": world.stores[0].pk, "product_id": service.pk,
+                                       "member_id": make_member(world).pk, "start": slots[1]["start"]})
+    assert booked.status_code == 201
+    assert (booked.data["resource_id"], booked.data["resource_ids"]) == (bo.pk, [bo.pk, room.pk])
+    again = client.get(base).data["slots"]
+    assert [s["start"][11:16] for s in again if s["start"][11:16] >= "14:00"] == []
 
 
 def test_slot_times_carry_the_store_offset_in_another_time_zone(world):

@@ -25,6 +25,7 @@ from mendian.tenancy.services.audit import audit_record
 
 from ..availability import capable_resources, day_plan, required_kinds, store_opening
 from ..engine import choose, why_not
+from ..lock_objects import lock_resources
 from ..models import Booking, BookingResource, PlanSession, Resource, ServicePlan
 from .common import aware, bookable_product, member_of, policy, resource_of, store_of
 
@@ -83,17 +84,11 @@ def _candidates(store: Store, product: Product, kinds: list[str], prefer: list[i
     return sorted(resources, key=lambda r: (r.pk not in prefer, r.pk))
 
 
-def _lock(resource_ids: set[int]) -> None:
-    """Lock the resources in one statement, in primary-key order (no deadlock between two bookings)."""
-    list(Resource.objects.filter(pk__in=resource_ids).order_by("pk").select_for_update(of=("self",))
-         .values_list("pk", flat=True))
-
-
 def _take(store: Store, product: Product, start: datetime, resources: list[Resource], kinds: list[str],
           pinned: Resource | None, exclude_booking_id: int | None = None) -> tuple[int, ...]:
     """Lock and choose the resources for ``start``; 409 ``slot_taken`` or 422 ``slot_unavailable``."""
     day = start.astimezone(ZoneInfo(store.timezone)).date()
-    _lock({r.pk for r in resources} | ({pinned.pk} if pinned else set()))
+    lock_resources({r.pk for r in resources} | ({pinned.pk} if pinned else set()))
     plan = day_plan(store=store, product=product, day=day, resources=resources, kinds=kinds, pinned=pinned,
                     exclude_booking_id=exclude_booking_id)
     chosen = choose(plan.groups, start, plan.duration, plan.buffer)

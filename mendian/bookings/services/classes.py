@@ -21,8 +21,9 @@ from mendian.core.messaging import send_text
 from mendian.tenancy.access import Access
 from mendian.tenancy.services.audit import audit_record
 
+from ..lock_objects import lock_resources
 from ..models import BookingResource, ClassBooking, ClassSession
-from .bookings import CHECK_IN_EARLY, MAX_AHEAD, _lock, consume_card, slot_unavailable
+from .bookings import CHECK_IN_EARLY, MAX_AHEAD, consume_card, slot_unavailable
 from .common import aware, bookable_product, member_of, policy, resource_of, store_of
 
 TAKES_PLACE = (ClassBooking.Status.CONFIRMED, ClassBooking.Status.ATTENDED, ClassBooking.Status.NO_SHOW)
@@ -79,7 +80,7 @@ def class_create(*, access: Access, store_id: int, name: str, start: datetime, d
               for w in range(repeat_weeks)]
     with transaction.atomic():
         if resource is not None:
-            _lock({resource.pk})
+            lock_resources([resource.pk])
         sessions = []
         for when in starts:
             end = when + timedelta(minutes=duration_min)

@@ -25,7 +25,7 @@ def slots_for(*, access: Access, store_id: int, product_id: int, day: date,
     """The free starts of a service on the store's local ``day`` (optionally with one resource)."""
     access.require("bookings.view")
     store = store_of(access, store_id)
-    product = bookable_product(access, product_id)
+    product = bookable_product(access.merchant, product_id)
     now = now or timezone.now()
     if not (now - MAX_AHEAD).date() <= day <= (now + MAX_AHEAD).date():
         raise InvalidInput("date_out_of_range", _("Search within %(days)s days of today.")

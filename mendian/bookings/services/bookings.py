@@ -8,6 +8,7 @@ sees the first's booking.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,9 +60,13 @@ def check_time(store: Store, product: Product, start: datetime, now: datetime) -
 
 def _pinned(access: Access, store: Store, product: Product, resource_id: int | None,
             kinds: list[str]) -> Resource | None:
+    """The resource asked for (within the caller's stores), checked against the store and the service."""
     if resource_id is None:
         return None
-    resource = resource_of(access, resource_id)
+    return check_pinned(resource_of(access, resource_id), store, product, kinds)
+
+
+def check_pinned(resource: Resource, store: Store, product: Product, kinds: list[str]) -> Resource:
     if resource.store_id != store.pk:
         raise InvalidInput("resource_not_in_store", _("%(name)s does not work in this store.")
                            % {"name": resource.name}, field="resource_id")
@@ -108,12 +113,12 @@ def _hold(booking: Booking, resource_ids: tuple[int, ...]) -> None:
         for rid in resource_ids])
 
 
-def _plan_session(access: Access, member: Member, product: Product, plan_id: int | None) -> PlanSession | None:
+def _plan_session(member: Member, product: Product, plan_id: int | None) -> PlanSession | None:
     """The plan's next session without a booking (the plan must be the member's, for this service)."""
     if plan_id is None:
         return None
     # The plan's row lock makes choosing its next open session and taking it one step.
-    plan = ServicePlan.objects.filter(merchant=access.merchant, pk=plan_id, member=member).select_related(
+    plan = ServicePlan.objects.filter(merchant_id=member.merchant_id, pk=plan_id, member=member).select_related(
         "template").select_for_update(of=("self",)).first()
     if plan is None:
         raise NotFound("plan_not_found", _("Service plan not found."), field="plan_id")
@@ -126,31 +131,74 @@ def _plan_session(access: Access, member: Member, product: Product, plan_id: int
     return session
 
 
+@dataclass(frozen=True)
+class BookingRequest:
+    """A checked request: everything belongs to one merchant, the member and resource were found for the caller."""
+
+    store: Store
+    product: Product
+    member: Member
+    start: datetime
+    pinned: Resource | None
+    kinds: list[str]
+    source: str
+    plan_id: int | None = None
+    note: str = ""
+
+
+def _book(request: BookingRequest, *, actor: Access | None) -> Booking:
+    """Take the resources and write the booking, in one transaction (the caller's checks are done)."""
+    store, product, member, start = request.store, request.product, request.member, request.start
+    check_time(store, product, start, timezone.now())
+    resources = _candidates(store, product, request.kinds, [])
+    with transaction.atomic():
+        chosen = _take(store, product, start, resources, request.kinds, request.pinned)
+        end = start + timedelta(minutes=product.duration_min or 0)
+        booking = Booking.objects.create(
+            merchant_id=store.merchant_id, store=store, product=product, member=member, start_at=start, end_at=end,
+            block_end_at=end + timedelta(minutes=product.buffer_min or 0), source=request.source,
+            created_by=actor.staff if actor else None, note=(request.note or "")[:200],
+            plan_session=_plan_session(member, product, request.plan_id))
+        _hold(booking, chosen)
+        audit_record(merchant=store.merchant, actor=actor, store=store, action="booking.created", target=booking,
+                     target_label=f"{member.name} · {product.name}",
+                     changes={"start": start.isoformat(), "resource_ids": list(chosen), "source": request.source})
+    return booking
+
+
 def booking_create(*, access: Access, store_id: int, product_id: int, member_id: int, start: datetime,
                    resource_id: int | None = None, source: str = Booking.Source.COUNTER, plan_id: int | None = None,
                    note: str = "") -> Booking:
-    """Book a service for a member; the resources are taken at once or not at all."""
+    """Book a service for a member (staff at the counter or an integration); the resources are taken at once
+    or not at all."""
     access.require("bookings.book")
     store = store_of(access, store_id)
-    product = bookable_product(access, product_id)
+    product = bookable_product(access.merchant, product_id)
     member = member_of(access, member_id)
-    start = aware(start, store)
-    check_time(store, product, start, timezone.now())
     kinds = required_kinds(merchant_id=access.merchant.pk, product_id=product.pk)
-    pinned = _pinned(access, store, product, resource_id, kinds)
-    resources = _candidates(store, product, kinds, [])
-    with transaction.atomic():
-        chosen = _take(store, product, start, resources, kinds, pinned)
-        end = start + timedelta(minutes=product.duration_min)
-        booking = Booking.objects.create(
-            merchant=access.merchant, store=store, product=product, member=member, start_at=start, end_at=end,
-            block_end_at=end + timedelta(minutes=product.buffer_min or 0), source=source, created_by=access.staff,
-            plan_session=_plan_session(access, member, product, plan_id), note=(note or "")[:200])
-        _hold(booking, chosen)
-        audit_record(merchant=access.merchant, actor=access, store=store, action="booking.created", target=booking,
-                     target_label=f"{member.name} · {product.name}",
-                     changes={"start": start.isoformat(), "resource_ids": list(chosen)})
-    return booking
+    return _book(BookingRequest(store=store, product=product, member=member, start=aware(start, store),
+                                pinned=_pinned(access, store, product, resource_id, kinds), kinds=kinds,
+                                source=source, plan_id=plan_id, note=note), actor=access)
+
+
+def booking_create_by_member(*, member: Member, store_id: int, product_id: int, start: datetime,
+                             resource_id: int | None = None, plan_id: int | None = None) -> Booking:
+    """A member books for themselves (the member portal calls this with the logged-in member): any open store
+    of their merchant, the same rules and locks as at the counter."""
+    store = Store.objects.filter(merchant_id=member.merchant_id, pk=store_id, status=Store.Status.ACTIVE).first()
+    if store is None:
+        raise NotFound("store_not_found", _("Store not found."), field="store_id")
+    product = bookable_product(store.merchant, product_id)
+    kinds = required_kinds(merchant_id=member.merchant_id, product_id=product.pk)
+    pinned = None
+    if resource_id is not None:
+        resource = Resource.objects.filter(merchant_id=member.merchant_id, pk=resource_id).first()
+        if resource is None:
+            raise NotFound("resource_not_found", _("Resource not found."), field="resource_id")
+        pinned = check_pinned(resource, store, product, kinds)
+    return _book(BookingRequest(store=store, product=product, member=member, start=aware(start, store),
+                                pinned=pinned, kinds=kinds, source=Booking.Source.MEMBER, plan_id=plan_id),
+                 actor=None)
 
 
 def booking_get_locked(access: Access, booking_id: int) -> Booking:
@@ -170,11 +218,12 @@ def _require_confirmed(booking: Booking) -> None:
                        detail={"status": booking.status})
 
 
-def _require_before_cutoff(access: Access, booking: Booking, override: bool) -> None:
-    cutoff = policy(access.merchant.pk).cancel_cutoff_min
+def _require_before_cutoff(access: Access | None, booking: Booking, override: bool) -> None:
+    """Members and the counter change a booking only up to the cut-off; a manager may override it."""
+    cutoff = policy(booking.merchant_id).cancel_cutoff_min
     if timezone.now() <= booking.start_at - timedelta(minutes=cutoff):
         return
-    if override and access.can("bookings.manage"):
+    if override and access is not None and access.can("bookings.manage"):
         return
     raise Conflict("cutoff_passed", _("Bookings can be changed or cancelled up to %(minutes)s minutes before they "
                                       "start.") % {"minutes": cutoff}, detail={"cancel_cutoff_min": cutoff})
@@ -191,6 +240,23 @@ def booking_cancel(*, access: Access, booking_id: int, reason: str = "", overrid
         booking.holds.update(is_active=False)
         audit_record(merchant=access.merchant, actor=access, store=booking.store_id, action="booking.cancelled",
                      target=booking, changes={"reason": (reason or "")[:200]})
+    return booking
+
+
+def booking_cancel_by_member(*, member: Member, booking_id: int) -> Booking:
+    """A member cancels their own booking, up to the cut-off (another's booking is 404)."""
+    with transaction.atomic():
+        booking = (Booking.objects.filter(merchant_id=member.merchant_id, member=member, pk=booking_id)
+                   .select_for_update(of=("self",)).select_related("store").first())
+        if booking is None:
+            raise NotFound("booking_not_found", _("Booking not found."))
+        _require_confirmed(booking)
+        _require_before_cutoff(None, booking, False)
+        booking.status, booking.cancelled_at, booking.plan_session = Booking.Status.CANCELLED, timezone.now(), None
+        booking.save(update_fields=["status", "cancelled_at", "plan_session", "updated_at"])
+        booking.holds.update(is_active=False)
+        audit_record(merchant=booking.store.merchant, actor=None, store=booking.store_id, action="booking.cancelled",
+                     target=booking, changes={"by": "member"})
     return booking
 
 

@@ -68,7 +68,7 @@ def class_create(*, access: Access, store_id: int, name: str, start: datetime, d
     if not 1 <= repeat_weeks <= MAX_REPEAT_WEEKS:
         raise InvalidInput("invalid_repeat", _("Repeat for 1 to %(max)s weeks.") % {"max": MAX_REPEAT_WEEKS},
                            field="repeat_weeks")
-    product = bookable_product(access, product_id) if product_id is not None else None
+    product = bookable_product(access.merchant, product_id) if product_id is not None else None
     resource = resource_of(access, resource_id) if resource_id is not None else None
     if resource is not None and resource.store_id != store.pk:
         raise InvalidInput("resource_not_in_store", _("%(name)s does not work in this store.")

@@ -11,7 +11,7 @@ from mendian.catalog.models import Product
 from mendian.core.errors import InvalidInput, NotFound
 from mendian.members.models import Member
 from mendian.tenancy.access import Access
-from mendian.tenancy.models import Store
+from mendian.tenancy.models import Merchant, Store
 from mendian.tenancy.selectors import store_get
 
 from ..models import BookingPolicy, Resource
@@ -23,8 +23,8 @@ def store_of(access: Access, store_id: int | None) -> Store:
     return store_get(access=access, store_id=store_id)
 
 
-def bookable_product(access: Access, product_id: int | None) -> Product:
-    product = Product.objects.filter(merchant=access.merchant, pk=product_id).first() if product_id else None
+def bookable_product(merchant: Merchant, product_id: int | None) -> Product:
+    product = Product.objects.filter(merchant=merchant, pk=product_id).first() if product_id else None
     if product is None:
         raise NotFound("product_not_found", _("Product not found."), field="product_id")
     if product.kind != Product.Kind.SERVICE or not product.duration_min or not product.is_active:

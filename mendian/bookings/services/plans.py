@@ -28,7 +28,7 @@ def plan_template_create(*, access: Access, name: str, product_id: int, sessions
         raise InvalidInput("invalid_sessions", _("A plan has 1 to 100 sessions."), field="sessions")
     if not 1 <= interval_days <= 365:
         raise InvalidInput("invalid_interval", _("Sessions are 1 to 365 days apart."), field="interval_days")
-    product = bookable_product(access, product_id)
+    product = bookable_product(access.merchant, product_id)
     try:
         with transaction.atomic():
             template = PlanTemplate.objects.create(merchant=access.merchant, name=name, product=product,

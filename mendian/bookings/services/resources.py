@@ -50,7 +50,7 @@ def _services(access: Access, product_ids: Any) -> list[int]:
         raise NotFound("product_not_found", _("Product not found."), field="product_ids",
                        detail={"product_ids": sorted(wanted - found)})
     for product_id in sorted(wanted):
-        bookable_product(access, product_id)
+        bookable_product(access.merchant, product_id)
     return sorted(wanted)
 
 
@@ -167,7 +167,7 @@ def schedule_set(*, access: Access, resource: Resource, weekly: Any, exceptions:
 def requirements_set(*, access: Access, product_id: int, kinds: list[str]) -> list[str]:
     """What a service needs at once: one resource of each kind (none listed: one resource of any kind)."""
     access.require("bookings.manage")
-    product = bookable_product(access, product_id)
+    product = bookable_product(access.merchant, product_id)
     cleaned = sorted({_clean_kind(kind) for kind in kinds})
     with transaction.atomic():
         ServiceRequirement.objects.filter(merchant=access.merchant, product=product).delete()

@@ -149,3 +149,37 @@ def test_a_service_plan_books_its_sessions_and_checks_them_off(salon):
     assert (done["done"], done["status"], done["next_due"]) == (2, "completed", None)
     assert PlanSession.objects.filter(plan_id=plan.data["id"], done_at__isnull=False).count() == 2
     assert ServicePlan.objects.get(pk=plan.data["id"]).status == "completed"
+
+
+def test_a_member_books_and_cancels_their_own_booking_under_the_same_rules(salon, other_world):
+    from mendian.bookings.services.bookings import booking_cancel_by_member, booking_create_by_member
+    from mendian.core.errors import Conflict, InvalidInput, NotFound
+
+    world, service, anna, _bo = salon
+    member, neighbour = make_member(world), make_member(world)
+    day = future_day(world)
+    booking = booking_create_by_member(member=member, store_id=world.stores[0].pk, product_id=service.pk,
+                                       start=at(day, "10:00"), resource_id=anna.pk)
+    assert (booking.source, booking.created_by_id, booking.status) == ("member", None, "confirmed")
+    with pytest.raises(Conflict) as taken:
+        booking_create_by_member(member=neighbour, store_id=world.stores[0].pk, product_id=service.pk,
+                                 start=at(day, "10:30"), resource_id=anna.pk)
+    assert taken.value.code == "slot_taken"
+    with pytest.raises(InvalidInput) as past:
+        booking_create_by_member(member=neighbour, store_id=world.stores[0].pk, product_id=service.pk,
+                                 start=timezone.now() - timedelta(hours=1))
+    assert past.value.detail["reason"] == "in_the_past"
+    # another merchant's store, or another member's booking, is not found
+    with pytest.raises(NotFound):
+        booking_create_by_member(member=neighbour, store_id=other_world.stores[0].pk, product_id=service.pk,
+                                 start=at(day, "15:00"))
+    with pytest.raises(NotFound):
+        booking_cancel_by_member(member=neighbour, booking_id=booking.pk)
+    # within the cut-off a member cannot cancel; before it they can
+    BookingPolicy.objects.create(merchant=world.merchant, cancel_cutoff_min=7 * 24 * 60)
+    with pytest.raises(Conflict) as late:
+        booking_cancel_by_member(member=member, booking_id=booking.pk)
+    assert late.value.code == "cutoff_passed"
+    BookingPolicy.objects.filter(merchant=world.merchant).update(cancel_cutoff_min=60)
+    assert booking_cancel_by_member(member=member, booking_id=booking.pk).status == "cancelled"
+    assert not BookingResource.objects.filter(booking=booking, is_active=True).exists()

@@ -4,6 +4,7 @@ and a booking's actions (check-in, no-show, move, cancel)."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mendian.catalog.models import Product
 from mendian.core.errors import DomainError, InvalidInput
+from mendian.core.idempotency import claim_form_key
 from mendian.core.time import local_today
 from mendian.members.models import Member
 from mendian.members.selectors import MemberFilter, member_list
@@ -92,7 +95,7 @@ def _calendar_context(request: HttpRequest) -> dict[str, Any]:
             "today_url": "?" + urlencode(base),
             "query": urlencode(base | {"date": day.isoformat()}),
             "services": bookable_services(access, store) if access.can("bookings.book") else [],
-            "can_book": access.can("bookings.book")}
+            "can_book": access.can("bookings.book"), "once": uuid.uuid4().hex}
 
 
 @staff_page("bookings.view")
@@ -144,7 +147,9 @@ def slot_search(request: HttpRequest) -> HttpResponse:
 def _refresh(request: HttpRequest, text: str) -> HttpResponse:
     """After a change: htmx gets the notice and the calendar's refresh event; a plain form a redirect."""
     if request.htmx:
-        response = render(request, "bookings/_notice.html", {"level": "success", "text": text})
+        # A fresh key for the next booking made from the same dialog.
+        response = render(request, "bookings/_notice.html", {"level": "success", "text": text,
+                                                              "once": uuid.uuid4().hex})
         response["HX-Trigger"] = json.dumps({"bookingsChanged": True, "closeModals": True})
         return response
     messages.success(request, text)
@@ -177,11 +182,16 @@ def book(request: HttpRequest) -> HttpResponse:
         if not fields["product_id"].isdigit():
             raise InvalidInput("product_required", _("Choose a service."), field="product_id")
         plan = request.POST.get("plan_id", "")
-        booking = booking_services.booking_create(
-            access=access, store_id=store.pk, product_id=int(fields["product_id"]), member_id=int(fields["member_id"]),
-            start=parse_local(fields["start"], store),
-            resource_id=int(fields["resource_id"]) if fields["resource_id"].isdigit() else None,
-            plan_id=int(plan) if plan.isdigit() else None, note=request.POST.get("note", ""))
+        with transaction.atomic():
+            # The dialog's key, claimed with the booking: a double click books once (a refusal frees it).
+            if not claim_form_key(merchant_id=access.merchant.pk, key=request.POST.get("once", ""),
+                                  path=request.path):
+                return _refresh(request, _("This booking was already made."))
+            booking = booking_services.booking_create(
+                access=access, store_id=store.pk, product_id=int(fields["product_id"]),
+                member_id=int(fields["member_id"]), start=parse_local(fields["start"], store),
+                resource_id=int(fields["resource_id"]) if fields["resource_id"].isdigit() else None,
+                plan_id=int(plan) if plan.isdigit() else None, note=request.POST.get("note", ""))
     except DomainError as error:
         return _refused(request, error)
     local = booking.start_at.astimezone(ZoneInfo(store.timezone))

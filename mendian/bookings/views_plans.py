@@ -3,6 +3,7 @@ htmx: bookings sit above members in the layers, so the members app does not impo
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -64,7 +65,7 @@ def plan_detail(request: HttpRequest, service_plan_id: int) -> HttpResponse:
     return render(request, "bookings/plan_detail.html", {
         "plan": plan, "sessions": [(s, b, b.start_at.astimezone(tz) if b else None) for s, b in sessions],
         "progress": progress, "can_book": access.can("bookings.book") and plan.status == ServicePlan.Status.ACTIVE,
-        "next_day": progress.next_due or timezone.localdate(),
+        "next_day": progress.next_due or timezone.localdate(), "once": uuid.uuid4().hex,
         "resources": selectors.resource_list(access=access, store_id=plan.store_id, active_only=True).filter(
             products=plan.template.product_id)})
 

@@ -61,11 +61,16 @@ def test_the_booking_dialog_finds_times_and_books(world):
                                             "date": day.isoformat()})
     assert re.findall(r'name="start" value="([^"]+)"', slots.content.decode()) == [
         f"{day}T10:00", f"{day}T10:15", f"{day}T10:30", f"{day}T10:45", f"{day}T11:00"]
-    response = client.post("/bookings/book/", {"store": world.stores[0].pk, "member_id": member.pk,
-                                               "product_id": service.pk, "start": f"{day}T10:30"},
-                           headers={"HX-Request": "true"})
+    form = {"store": world.stores[0].pk, "member_id": member.pk, "product_id": service.pk, "start": f"{day}T10:30",
+            "once": "dialog-key-1"}
+    response = client.post("/bookings/book/", form, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert json.loads(response["HX-Trigger"])["bookingsChanged"] is True
+    # a fresh key comes back for the next booking; a double click with the old one books nothing more
+    assert re.search(r'name="once" id="book-once" value="[0-9a-f]{32}" hx-swap-oob="true"', response.content.decode())
+    twice = client.post("/bookings/book/", form | {"start": f"{day}T11:00"}, headers={"HX-Request": "true"})
+    assert "该预约已提交，无需重复操作。" in text(twice)
+    assert Booking.objects.filter(member=member).count() == 1
     booking = Booking.objects.get(member=member)
     assert booking.start_at == at(day, "10:30") and list(booking.resources.all()) == [anna]
     # the same time again: the reason shows in the dialog, nothing is booked

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from mendian.analytics.api import router as analytics_router
+from mendian.bookings.api import router as bookings_router
 from mendian.cards.api import router as cards_router
 from mendian.catalog.api import router as catalog_router
 from mendian.core.api import Utf8JSONRenderer, install_error_handlers
@@ -35,3 +36,4 @@ api.add_router("/", promotions_router)
 api.add_router("/", analytics_router)
 api.add_router("/", cards_router)
 api.add_router("/", card_sales_router)
+api.add_router("/", bookings_router)

@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("mendian.promotions.urls_member")),
     path("", include("mendian.analytics.urls")),
     path("", include("mendian.cards.urls")),
+    path("", include("mendian.bookings.urls")),
+    path("", include("mendian.bookings.urls_member")),
     path("", include("mendian.tenancy.urls")),
 ]
 

@@ -37,6 +37,35 @@ def daily_jobs() -> list[DailyJob]:
     return list(_JOBS.values())
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task: Any  # a django-tasks Task taking (now: ISO 8601 datetime)
+    every_minutes: int = 5
+
+
+_PERIODIC: dict[str, PeriodicJob] = {}
+
+
+def register_periodic(job: PeriodicJob) -> None:
+    _PERIODIC[job.name] = job
+
+
+def enqueue_periodic(*, now: datetime | None = None) -> list[str]:
+    """Enqueue each periodic job once per its interval; returns the names enqueued."""
+    from django.core.cache import cache
+
+    now = now or timezone.now()
+    enqueued = []
+    for job in _PERIODIC.values():
+        interval = job.every_minutes * 60
+        slot = int(now.timestamp()) // interval
+        if cache.add(f"periodic:{job.name}:{slot}", 1, timeout=interval * 2):
+            job.task.enqueue(now.isoformat())
+            enqueued.append(job.name)
+    return enqueued
+
+
 def enqueue_due(*, now: datetime | None = None) -> list[tuple[str, int, str]]:
     """Enqueue the jobs that are due; returns what was enqueued as (job, merchant id, day)."""
     from mendian.tenancy.models import Merchant

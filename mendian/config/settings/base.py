@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "mendian.catalog",
     "mendian.promotions",
     "mendian.cards",
+    "mendian.bookings",
     "mendian.pos",
     "mendian.portal",
     "mendian.analytics",

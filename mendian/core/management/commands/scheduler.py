@@ -8,11 +8,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from mendian.core.scheduling import enqueue_due
+from mendian.core.scheduling import enqueue_due, enqueue_periodic
 
 
 class Command(BaseCommand):
-    help = "Enqueue daily jobs (points expiry, birthday points, …) once per merchant-local day."
+    help = "Enqueue daily jobs (points expiry, birthday points, …) once per merchant-local day, and periodic jobs."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=int, default=60, help="seconds between checks")
@@ -23,6 +23,8 @@ class Command(BaseCommand):
             close_old_connections()
             for job, merchant_id, day in enqueue_due():
                 self.stdout.write(f"enqueued {job} for merchant {merchant_id} ({day})")
+            for job in enqueue_periodic():
+                self.stdout.write(f"enqueued {job}")
             if options["once"]:
                 return
             time.sleep(options["interval"])

@@ -144,6 +144,15 @@ def _full_price_lines(c: Condition, scope: Scope) -> QuerySet:
                                     coupon_discount_fen=0).annotate(member_id=F("order__member_id")).order_by()
 
 
+def _card_balances(c: Condition, scope: Scope) -> QuerySet:
+    """Uses left on the members' active counted cards that are still valid (unlimited services aside)."""
+    from mendian.cards.models import CardBalance, MemberCard
+
+    return (CardBalance.objects.filter(card__merchant_id=scope.merchant_id, card__status=MemberCard.Status.ACTIVE,
+                                       uses_left__isnull=False)
+            .exclude(card__valid_until__lt=scope.now).annotate(member_id=F("card__member_id")).order_by())
+
+
 def _bought(path: str) -> Callable[[Condition, Scope], Q]:
     """Members with a line (not refunded in full) of the products or categories in the period: one
     semi-join over the period's lines, not a probe per member."""
@@ -268,6 +277,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("order_count", _("Orders in all"), "number", NUMBER_OPS, _plain("order_count"), group=_ATTRIBUTES),
     Field("days_since_last_order", _("Days since the last order"), "number", NUMBER_OPS,
           _days_since("last_visit_at"), group=_ATTRIBUTES),
+    Field("card_uses_left", _("Uses left on cards"), "number", NUMBER_OPS,
+          _aggregate(_card_balances, Coalesce(Sum("uses_left"), 0)), group=_ATTRIBUTES),
     Field("spend_fen_in_days", _("Spend"), "money", NUMBER_OPS, _aggregate(_orders, _NET_SPEND), behaviour=True,
           group=_BEHAVIOUR),
     Field("orders_in_days", _("Orders"), "number", NUMBER_OPS, _aggregate(_counted_orders, Count("id")),

@@ -271,3 +271,17 @@ def test_the_coupon_page_issues_to_a_segment_chosen_from_the_segment(shop):
 
     run = IssueRun.objects.get(template=template)
     assert (run.target, run.filters, run.members_total) == ("segment", {"segment_id": segment["id"]}, 2)
+
+
+def test_uses_left_on_cards(shop):
+    from mendian.cards.services import card_use
+    from mendian.cards.tests.factories import make_template, sell
+
+    template = make_template(shop, items=[(shop.cut, 3)], price_fen=12000, name="剪发3次卡")
+    sell(shop, template, shop.hua)
+    card = sell(shop, template, shop.bai)
+    card_use(access=shop.access(), member_card_id=card.pk, product_id=shop.cut.pk, store_id=shop.stores[0].pk, qty=2)
+    assert names(shop, only("card_uses_left", "gte", 3)) == ["阿花"]
+    assert names(shop, only("card_uses_left", "eq", 1)) == ["小白"]
+    # members without a card have none left
+    assert names(shop, only("card_uses_left", "eq", 0)) == ["小李", "老陈"]

@@ -127,6 +127,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "tenancy.Staff"
+# Covering indexes (INCLUDE) serve PostgreSQL; SQLite, the embedded default, simply indexes the key columns.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "mendian.tenancy.auth.StaffBackend",

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 from django.db import connection
 
@@ -16,6 +19,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _allow_sync_orm_in_playwright(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Browser tests: Playwright runs an event loop in the test's thread, while the test body's ORM calls
+    stay synchronous."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,5 @@
 """The segment builder and the dashboard in a real browser."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -10,13 +9,6 @@ from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_in_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_build_a_segment_with_a_live_count_and_save_it(live_server):

@@ -1,7 +1,6 @@
 """The appointment calendar in a real browser: the booking dialog's slot search books a time that then
 shows on the calendar, and a drag onto a taken time is refused with the reason."""
 
-import os
 
 import pytest
 
@@ -9,13 +8,6 @@ from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_in_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_book_from_the_dialog_and_see_it_on_the_calendar(live_server):

@@ -1,6 +1,5 @@
 """Bookings under concurrent load (PostgreSQL): real threads, one connection each."""
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -9,31 +8,13 @@ from django.db import connection
 
 from mendian.bookings.models import Booking, BookingResource, ClassBooking
 from mendian.bookings.testing import at, future_day, make_resource, make_service
+from mendian.core.testing.concurrency import run_together
 from mendian.members.bulk import NewMember, bulk_register
 from mendian.members.models import Member
 from mendian.members.testing import make_member
 from mendian.tenancy.testing import make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def target(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _members(world, count):

@@ -1,6 +1,5 @@
 """Cards at the counter in a real browser: the member's card pays a service line; one tap uses a card."""
 
-import os
 
 import pytest
 
@@ -8,13 +7,6 @@ from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_in_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_a_service_line_paid_by_the_members_card_at_the_counter(live_server):

@@ -1,6 +1,5 @@
 """Cards under concurrent load (PostgreSQL): the last use of a card goes to exactly one request."""
 
-import threading
 import uuid
 
 import pytest
@@ -8,6 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from mendian.cards.models import CardBalance, CardUse
+from mendian.core.testing.concurrency import run_together
 from mendian.members.testing import make_member
 from mendian.pos.models import Order
 from mendian.pos.testing import make_product
@@ -16,25 +16,6 @@ from mendian.tenancy.testing import make_world
 from .factories import make_template, sell
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def target(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _punch_card_with_one_use_left(name):

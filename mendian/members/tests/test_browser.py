@@ -1,6 +1,5 @@
 """The member page in a real browser: find a member at the counter and top up their stored value."""
 
-import os
 
 import pytest
 
@@ -8,13 +7,6 @@ from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_in_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_cashier_finds_a_member_and_recharges_with_a_plan(live_server):

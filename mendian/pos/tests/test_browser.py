@@ -1,6 +1,5 @@
 """A full sale at the counter in a real browser: a member, points, and a split payment."""
 
-import os
 
 import pytest
 
@@ -8,13 +7,6 @@ from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_in_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_sale_with_member_points_and_split_payment(live_server):

@@ -1,7 +1,6 @@
 """Coupons at the counter in a real browser: the best one applied by itself, switching, redeem codes."""
 
 import json
-import os
 from datetime import UTC, datetime
 
 import pytest
@@ -12,13 +11,6 @@ from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_in_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _shop():

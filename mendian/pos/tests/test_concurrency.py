@@ -1,12 +1,11 @@
 """Checkout under concurrent load (PostgreSQL)."""
 
-import threading
 import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
+from mendian.core.testing.concurrency import run_together
 from mendian.members.testing import make_member
 from mendian.pos.models import Order, OrderLine, Payment
 from mendian.pos.testing import make_product
@@ -15,25 +14,6 @@ from mendian.wallet.models import WalletAccount, WalletEntry
 from mendian.wallet.services import wallet_recharge
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def target(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_checkouts_drain_stored_value_exactly_and_never_below_zero():

@@ -1,13 +1,12 @@
 """Coupons under concurrent load (PostgreSQL)."""
 
-import threading
 import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
+from mendian.core.testing.concurrency import run_together
 from mendian.members.bulk import NewMember, bulk_register
 from mendian.members.models import Member
 from mendian.members.testing import make_member
@@ -18,25 +17,6 @@ from mendian.promotions.models import Coupon, CouponStock, CouponTemplate
 from mendian.tenancy.testing import make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def target(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_a_thousand_claims_of_a_hundred_coupons_give_exactly_a_hundred():

@@ -1,6 +1,5 @@
 """The login → stores flow in a real browser (Debian's chromium), on a counter PC and on a phone."""
 
-import os
 
 import pytest
 
@@ -8,14 +7,6 @@ from mendian.core.testing.browser import browser_page, log_in
 from mendian.tenancy.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_in_playwright():
-    # Playwright runs an event loop in this thread; the ORM calls of the test body are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_login_then_stores_page(live_server):

@@ -85,3 +85,73 @@ class RfmScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} R{self.r}F{self.f}M{self.m}"
+
+
+class RollupState(models.Model):
+    """The last local day whose figures are stored in the day tables (``rollups.py``)."""
+
+    merchant = models.OneToOneField("tenancy.Merchant", on_delete=models.CASCADE, related_name="+")
+    closed_through = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}: {self.closed_through}"
+
+
+class DayFigures(models.Model):
+    """Figures of one store (None: rows without a store) on one local day of a merchant."""
+
+    merchant = ledger_merchant()
+    store_id = models.BigIntegerField(null=True)
+    day = models.DateField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"
+
+
+class DaySales(DayFigures):
+    orders = models.BigIntegerField(default=0)
+    sales_fen = models.BigIntegerField(default=0)
+    member_orders = models.BigIntegerField(default=0)
+    member_sales_fen = models.BigIntegerField(default=0)
+    coupon_discount_fen = models.BigIntegerField(default=0)
+    refunds_fen = models.BigIntegerField(default=0)
+    new_members = models.BigIntegerField(default=0)
+    recharge_principal_fen = models.BigIntegerField(default=0)
+    recharge_bonus_fen = models.BigIntegerField(default=0)
+    points_earned = models.BigIntegerField(default=0)
+    points_redeemed = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "day"], name="daysales_merchant_day")]
+
+
+class DayTakings(DayFigures):
+    method = models.CharField(max_length=16)
+    paid_fen = models.BigIntegerField(default=0)
+    refunded_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "day"], name="daytakings_merchant_day")]
+
+
+class DayCategory(DayFigures):
+    category_id = models.BigIntegerField(null=True)
+    sales_fen = models.BigIntegerField(default=0)
+    qty = models.BigIntegerField(default=0)
+    orders = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "day"], name="daycategory_merchant_day")]
+
+
+class DayLevel(DayFigures):
+    walk_in = models.BooleanField(default=False)
+    level_id = models.BigIntegerField(null=True)
+    sales_fen = models.BigIntegerField(default=0)
+    orders = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "day"], name="daylevel_merchant_day")]

@@ -20,19 +20,22 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
+from mendian.catalog.models import Category
 from mendian.core.errors import InvalidInput, NotFound
 from mendian.core.money import div_half_up
-from mendian.core.time import day_bounds, local_date
-from mendian.loyalty.models import PointsEntry
-from mendian.members.models import Member
-from mendian.pos.models import Order, OrderLine, Payment, Refund, RefundPayment
+from mendian.core.time import day_bounds
+from mendian.loyalty.models import Level
+from mendian.pos.models import Order, Refund
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
 from mendian.wallet.models import Recharge
+
+from .rollups import CATEGORIES, LEVELS, SALES, TAKINGS, Range, cube_rows, totals
 
 MAX_DAYS = 731
 
@@ -99,47 +102,38 @@ def refunds_in(access: Access, period: Period, stores: frozenset[int] | None) ->
     return _in_stores(Refund.objects.filter(merchant=access.merchant).filter(period.within("created_at")), stores)
 
 
+def cube_range(access: Access, period: Period, stores: frozenset[int] | None) -> Range:
+    return Range(access.merchant.pk, period.tz_name, period.date_from, period.date_to, stores)
+
+
+def _by_method(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Money received by method, net of what refunds gave back."""
+    paid: dict[str, int] = defaultdict(int)
+    for row in rows:
+        paid[row["method"]] += (row["paid_fen"] or 0) - (row["refunded_fen"] or 0)
+    return dict(sorted(paid.items()))
+
+
 def summary(*, access: Access, period: Period, stores: frozenset[int] | None) -> dict[str, Any]:
-    """``GET /reports/summary`` exactly as API.md defines it."""
+    """``GET /reports/summary`` exactly as API.md defines it (from the day roll-ups and today's rows)."""
     access.require("reports.view")
-    merchant = access.merchant
-    orders = orders_in(access, period, stores)
-    o = orders.order_by().aggregate(
-        sales_fen=_sum("payable_fen"), orders=Count("id"), member_orders=Count("id", filter=Q(member__isnull=False)),
-        member_sales_fen=Coalesce(Sum("payable_fen", filter=Q(member__isnull=False)), 0),
-        coupon_discount_fen=_sum("coupon_discount_fen"))
-    refunds = refunds_in(access, period, stores)
-    refunds_fen = refunds.order_by().aggregate(total=_sum("amount_fen"))["total"]
-    paid = defaultdict(int)
-    for method, amount in (Payment.objects.filter(order__in=orders).order_by().values("method")
-                           .annotate(total=Sum("amount_fen")).values_list("method", "total")):
-        paid[method] += amount
-    for method, amount in (RefundPayment.objects.filter(refund__in=refunds).order_by().values("payment__method")
-                           .annotate(total=Sum("amount_fen")).values_list("payment__method", "total")):
-        paid[method] -= amount
-    recharges = _in_stores(Recharge.objects.filter(merchant=merchant).filter(period.within("created_at")), stores)
-    r = recharges.order_by().aggregate(principal=_sum("pay_fen"), bonus=_sum("bonus_fen"))
-    points = _in_stores(PointsEntry.objects.filter(merchant=merchant).filter(period.within("created_at")), stores)
-    p = points.order_by().aggregate(
-        earned=Coalesce(Sum("delta", filter=Q(reason=PointsEntry.Reason.EARN)), 0),
-        redeemed=Coalesce(Sum("delta", filter=Q(reason=PointsEntry.Reason.REDEEM)), 0))
-    members = _in_stores(Member.objects.filter(merchant=merchant).filter(period.within("created_at")), stores,
-                         "registered_store_id")
+    r = cube_range(access, period, stores)
+    o = totals(cube_rows(SALES, r), SALES.measures)[None]
+    paid = _by_method(cube_rows(TAKINGS, r))
     return {
         "date_from": period.date_from, "date_to": period.date_to,
-        "sales_fen": o["sales_fen"], "refunds_fen": refunds_fen, "net_sales_fen": o["sales_fen"] - refunds_fen,
+        "sales_fen": o["sales_fen"], "refunds_fen": o["refunds_fen"],
+        "net_sales_fen": o["sales_fen"] - o["refunds_fen"],
         "orders": o["orders"], "member_orders": o["member_orders"], "member_sales_fen": o["member_sales_fen"],
         "average_ticket_fen": div_half_up(o["sales_fen"], o["orders"]) if o["orders"] else 0,
-        "new_members": members.count(),
-        "recharge_principal_fen": r["principal"], "recharge_bonus_fen": r["bonus"],
+        "new_members": o["new_members"],
+        "recharge_principal_fen": o["recharge_principal_fen"], "recharge_bonus_fen": o["recharge_bonus_fen"],
         "stored_value_spent_fen": paid.get("stored_value", 0),
-        "points_earned": p["earned"], "points_redeemed": -p["redeemed"],
+        "points_earned": o["points_earned"], "points_redeemed": o["points_redeemed"],
         "coupon_discount_fen": o["coupon_discount_fen"],
-        "by_payment_method": dict(sorted(paid.items())),
+        "by_payment_method": paid,
     }
 
-
-# --- the dashboards -------------------------------------------------------------------------------
 
 GRAINS = ("day", "week", "month")
 
@@ -168,14 +162,23 @@ def _share(part: int, whole: int) -> float | None:
     return round(part * 100 / whole, 1) if whole else None
 
 
+def _active_and_repeat(access: Access, period: Period, stores: frozenset[int] | None) -> tuple[int, int]:
+    """Members with an order in the period (not refunded in full), and those with two or more: one pass."""
+    per_member = (orders_in(access, period, stores).filter(member__isnull=False).exclude(status=Order.Status.REFUNDED)
+                  .order_by().values("member_id").annotate(n=Count("id")))
+    sql, params = per_member.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) FROM ({sql}) counted",
+                       params)
+        active, repeat = cursor.fetchone()
+    return int(active), int(repeat)
+
+
 def headline(*, access: Access, period: Period, stores: frozenset[int] | None) -> dict[str, Any]:
     """The summary plus the dashboard's own figures: walk-in orders, active members, repeat rate and
     the member share of sales."""
     figures = summary(access=access, period=period, stores=stores)
-    per_member = (orders_in(access, period, stores).filter(member__isnull=False).exclude(status=Order.Status.REFUNDED)
-                  .order_by().values("member_id").annotate(n=Count("id")))
-    active = per_member.count()
-    repeat = per_member.filter(n__gte=2).count()
+    active, repeat = _active_and_repeat(access, period, stores)
     figures.update({
         "walk_in_orders": figures["orders"] - figures["member_orders"],
         "active_members": active, "repeat_members": repeat, "repeat_rate_pct": _share(repeat, active),
@@ -192,84 +195,54 @@ def series(*, access: Access, period: Period, stores: frozenset[int] | None, gra
         raise InvalidInput("invalid_grain", _("Show by day, week or month."), field="grain")
     buckets = _buckets(period, grain)
     index = {b: i for i, b in enumerate(buckets)}
-    names = ("sales_fen", "orders", "member_sales_fen", "refunds_fen", "new_members", "recharge_principal_fen",
-             "stored_value_spent_fen")
-    out: dict[str, list[int]] = {name: [0] * len(buckets) for name in names}
-    tz = period.tz_name
-
-    def add(name: str, day: date, amount: int | None) -> None:
-        out[name][index[_bucket(day, grain)]] += amount or 0
-
-    # Grouped by the merchant's local day in the database; a period has at most a few hundred days.
-    def by_day(queryset: QuerySet, field: str = "created_at", **figures: Any) -> QuerySet:
-        return queryset.order_by().annotate(day=TruncDate(field, tzinfo=ZoneInfo(tz))).values("day") \
-            .annotate(**figures)
-
-    for row in by_day(orders_in(access, period, stores), sales=Sum("payable_fen"), orders=Count("id"),
-                      member_sales=Sum("payable_fen", filter=Q(member__isnull=False))):
-        add("sales_fen", row["day"], row["sales"])
-        add("orders", row["day"], row["orders"])
-        add("member_sales_fen", row["day"], row["member_sales"])
-    for row in by_day(refunds_in(access, period, stores), amount=Sum("amount_fen")):
-        add("refunds_fen", row["day"], row["amount"])
-    joined = _in_stores(Member.objects.filter(merchant=access.merchant).filter(period.within("created_at")), stores,
-                        "registered_store_id")
-    for row in by_day(joined, n=Count("id")):
-        add("new_members", row["day"], row["n"])
-    recharged = _in_stores(Recharge.objects.filter(merchant=access.merchant).filter(period.within("created_at")),
-                           stores)
-    for row in by_day(recharged, amount=Sum("pay_fen")):
-        add("recharge_principal_fen", row["day"], row["amount"])
-    spent = Payment.objects.filter(order__in=orders_in(access, period, stores), method="stored_value")
-    for row in by_day(spent, "order__created_at", amount=Sum("amount_fen")):
-        add("stored_value_spent_fen", row["day"], row["amount"])
-    given_back = RefundPayment.objects.filter(refund__in=refunds_in(access, period, stores),
-                                              payment__method="stored_value")
-    for row in by_day(given_back, "refund__created_at", amount=Sum("amount_fen")):
-        add("stored_value_spent_fen", row["day"], -(row["amount"] or 0))
+    names = ("sales_fen", "orders", "member_sales_fen", "refunds_fen", "new_members", "recharge_principal_fen")
+    out: dict[str, list[int]] = {name: [0] * len(buckets) for name in (*names, "stored_value_spent_fen")}
+    r = cube_range(access, period, stores)
+    for row in cube_rows(SALES, r):
+        at = index[_bucket(row["day"], grain)]
+        for name in names:
+            out[name][at] += row[name] or 0
+    for row in cube_rows(TAKINGS, r):
+        if row["method"] == "stored_value":
+            out["stored_value_spent_fen"][index[_bucket(row["day"], grain)]] += \
+                (row["paid_fen"] or 0) - (row["refunded_fen"] or 0)
     return {"grain": grain, "buckets": [b.isoformat() for b in buckets], **out}
 
 
 def breakdown(*, access: Access, period: Period, stores: frozenset[int] | None, by: str) -> list[dict[str, Any]]:
     """Sales of the orders placed in the period per store, city, category (of the lines) or member level
-    (the member's level now; walk-ins apart), biggest first."""
+    (walk-ins apart), biggest first."""
     access.require("reports.view")
-    orders = orders_in(access, period, stores).order_by()
+    r = cube_range(access, period, stores)
     if by in ("store", "city"):
-        key = "store__name" if by == "store" else "store__city"
-        rows = orders.values(key).annotate(sales_fen=Sum("payable_fen"), orders=Count("id"),
-                                           member_sales_fen=_sum_member()).values_list(key, "sales_fen", "orders",
-                                                                                       "member_sales_fen")
-        merged: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for name, sales, count, member_sales in rows:
-            label = name or str(_("No city"))
-            merged[label][0] += sales
-            merged[label][1] += count
-            merged[label][2] += member_sales
-        result = [{"name": k, "sales_fen": v[0], "orders": v[1], "member_sales_fen": v[2]} for k, v in merged.items()]
+        per_store = totals(cube_rows(SALES, r), ("sales_fen", "orders", "member_sales_fen"), "shop")
+        shops = {s.pk: s for s in Store.objects.filter(merchant=access.merchant)}
+        merged: dict[str, dict[str, int]] = defaultdict(lambda: {"sales_fen": 0, "orders": 0, "member_sales_fen": 0})
+        for store_id, figures in per_store.items():
+            shop = shops.get(store_id)
+            if shop is None or not figures["orders"]:
+                continue
+            name = shop.name if by == "store" else (shop.city or str(_("No city")))
+            for k, v in figures.items():
+                merged[name][k] += v
+        result = [{"name": name, **figures} for name, figures in merged.items()]
     elif by == "category":
-        lines = OrderLine.objects.filter(order__in=orders).order_by().values("product__category__name") \
-            .annotate(sales_fen=Sum("payable_fen"), qty=Sum("qty"), orders=Count("order_id", distinct=True))
-        result = [{"name": row["product__category__name"] or str(_("No category")), "sales_fen": row["sales_fen"],
-                   "qty": row["qty"], "orders": row["orders"]} for row in lines]
+        per_category = totals(cube_rows(CATEGORIES, r), ("sales_fen", "qty", "orders"), "category_id")
+        names = dict(Category.objects.filter(merchant=access.merchant).values_list("pk", "name"))
+        result = [{"name": names.get(category_id) or str(_("No category")), **figures}
+                  for category_id, figures in per_category.items() if figures["orders"]]
     elif by == "level":
-        rows = orders.values("member__loyalty__level__name", "member_id").annotate(s=Sum("payable_fen"), n=Count("id"))
-        merged2: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for row in rows:
-            walk_in = row["member_id"] is None
-            label = str(_("Walk-in customers")) if walk_in else (row["member__loyalty__level__name"]
-                                                                  or str(_("No level")))
-            merged2[label][0] += row["s"]
-            merged2[label][1] += row["n"]
-            merged2[label][2] += 0 if walk_in else 1
-        result = [{"name": k, "sales_fen": v[0], "orders": v[1], "members": v[2]} for k, v in merged2.items()]
+        per_level = totals(cube_rows(LEVELS, r), ("sales_fen", "orders"), "walk_in", "level_id")
+        names = dict(Level.objects.filter(merchant=access.merchant).values_list("pk", "name"))
+        merged2: dict[str, dict[str, int]] = defaultdict(lambda: {"sales_fen": 0, "orders": 0})
+        for (walk_in, level_id), figures in per_level.items():
+            name = str(_("Walk-in customers")) if walk_in else (names.get(level_id) or str(_("No level")))
+            for k, v in figures.items():
+                merged2[name][k] += v
+        result = [{"name": name, **figures} for name, figures in merged2.items() if figures["orders"]]
     else:
         raise InvalidInput("invalid_breakdown", _("Break down by store, city, category or level."), field="by")
     return sorted(result, key=lambda row: (-row["sales_fen"], row["name"]))
-
-
-def _sum_member() -> Coalesce:
-    return Coalesce(Sum("payable_fen", filter=Q(member__isnull=False)), 0)
 
 
 def method_labels() -> list[tuple[str, Any]]:
@@ -282,28 +255,22 @@ def takings(*, access: Access, period: Period, stores: frozenset[int] | None) ->
     """对账: per store and local day, the money taken by payment method — sales (payments of the orders
     placed that day less the refunds made that day) and recharges apart — for the finance page."""
     access.require("reports.finance")
-    tz = period.tz_name
-    rows: dict[tuple[date, int], dict[str, Any]] = {}
     names = dict(Store.objects.filter(merchant=access.merchant).values_list("pk", "name"))
+    rows: dict[tuple[date, int], dict[str, Any]] = {}
 
-    def row(when: datetime, store_id: int) -> dict[str, Any]:
-        key = (local_date(when, tz), store_id)
-        if key not in rows:
-            rows[key] = {"day": key[0], "store_id": store_id, "store": names.get(store_id, ""),
-                         "sales": defaultdict(int), "recharges": defaultdict(int)}
-        return rows[key]
+    def row(day: date, store_id: int) -> dict[str, Any]:
+        if (day, store_id) not in rows:
+            rows[(day, store_id)] = {"day": day, "store_id": store_id, "store": names.get(store_id, ""),
+                                     "sales": defaultdict(int), "recharges": defaultdict(int)}
+        return rows[(day, store_id)]
 
-    for when, store_id, method, amount in Payment.objects.filter(order__in=orders_in(access, period, stores)) \
-            .values_list("order__created_at", "order__store_id", "method", "amount_fen").iterator(5000):
-        row(when, store_id)["sales"][method] += amount
-    for when, store_id, method, amount in RefundPayment.objects.filter(refund__in=refunds_in(access, period, stores)) \
-            .values_list("refund__created_at", "refund__store_id", "payment__method", "amount_fen").iterator(5000):
-        row(when, store_id)["sales"][method] -= amount
+    for t in cube_rows(TAKINGS, cube_range(access, period, stores)):
+        row(t["day"], t["shop"])["sales"][t["method"]] += (t["paid_fen"] or 0) - (t["refunded_fen"] or 0)
     recharges = _in_stores(Recharge.objects.filter(merchant=access.merchant).filter(period.within("created_at")),
                            stores)
-    for when, store_id, method, amount in recharges.values_list("created_at", "store_id", "payment_method",
-                                                                "pay_fen").iterator(5000):
-        row(when, store_id)["recharges"][method] += amount
+    for recharge in (recharges.order_by().annotate(day=TruncDate("created_at", tzinfo=ZoneInfo(period.tz_name)))
+                     .values("day", "store_id", "payment_method").annotate(amount=Sum("pay_fen"))):
+        row(recharge["day"], recharge["store_id"])["recharges"][recharge["payment_method"]] += recharge["amount"]
     out = sorted(rows.values(), key=lambda r: (r["day"], r["store"]))
     for r in out:
         r["sales"], r["recharges"] = dict(r["sales"]), dict(r["recharges"])

@@ -26,6 +26,8 @@ from mendian.core.seeding import SeedContext
 from mendian.members.models import Member
 from mendian.pos.models import Order, OrderLine, Payment, Refund, RefundLine, RefundPayment
 
+from .rollups import rollup
+
 ORDER = 70
 DEFAULT_ORDERS = 20_000  # the default demo: a year of history for its 2,000 members
 DAYS = 365
@@ -54,7 +56,8 @@ def seed(ctx: SeedContext) -> None:
     if count <= 0:
         return
     History(ctx, count).write()
-    ctx.write(f"  {count:,} orders of history")
+    days = rollup(merchant=ctx.data["merchant"])
+    ctx.write(f"  {count:,} orders of history ({days} days of figures stored for the dashboards)")
 
 
 class History:

@@ -7,15 +7,17 @@ from django_tasks import task
 
 @task()
 def analytics_daily(merchant_id: int, day: str) -> dict[str, int]:
-    """The nightly run: rule tags, RFM scores and segment counts brought up to date."""
+    """The nightly run: yesterday's figures stored, rule tags, RFM scores and segment counts brought up
+    to date."""
     from mendian.tenancy.models import Merchant
 
     from .rfm import rfm_recompute
+    from .rollups import rollup
     from .segments import segments_recount, tag_rules_run
 
     merchant = Merchant.objects.get(pk=merchant_id)
-    return {"tag_rules": tag_rules_run(merchant_id=merchant_id), "rfm_scored": rfm_recompute(merchant=merchant),
-            "segments": segments_recount(merchant=merchant)}
+    return {"days_rolled_up": rollup(merchant=merchant), "tag_rules": tag_rules_run(merchant_id=merchant_id),
+            "rfm_scored": rfm_recompute(merchant=merchant), "segments": segments_recount(merchant=merchant)}
 
 
 @task()

@@ -5,6 +5,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Sum
 
+from mendian.analytics.models import DaySales
+from mendian.analytics.reports import Period, breakdown, series, takings
+from mendian.analytics.rollups import closed_through, rollup, rollup_forget
 from mendian.core.testing.api import error_code
 from mendian.loyalty.models import PointsEntry, PointsRule
 from mendian.members.models import Member
@@ -107,13 +110,37 @@ def test_every_figure_equals_the_sum_of_its_rows_on_generated_data(shop):
                 "member_sales_fen": sum(o.payable_fen for o in placed if o.member_id),
                 "by_payment_method": dict(sorted(by_method.items()))}
 
-    for first, last in [(d, d) for d in days] + [(days[0], days[-1] + timedelta(days=4))]:
-        for store in (None, shop.stores[0].pk, shop.stores[1].pk):
-            query = f"/reports/summary?date_from={first}&date_to={last}" + (f"&store_id={store}" if store else "")
-            got = client.get(query).data
-            want = expected(first, last, store)
-            assert {k: got[k] for k in want} == want, (first, store)
-            assert sum(got["by_payment_method"].values()) == got["net_sales_fen"]
+    def everything():
+        figures = {}
+        for first, last in [(d, d) for d in days] + [(days[0], days[-1] + timedelta(days=4))]:
+            for store in (None, shop.stores[0].pk, shop.stores[1].pk):
+                query = f"/reports/summary?date_from={first}&date_to={last}" + (f"&store_id={store}" if store else "")
+                got = client.get(query).data
+                want = expected(first, last, store)
+                assert {k: got[k] for k in want} == want, (first, store)
+                assert sum(got["by_payment_method"].values()) == got["net_sales_fen"]
+                figures[(first, last, store)] = got
+        period = Period(days[0], days[-1] + timedelta(days=4), "Asia/Shanghai")
+        for by in ("store", "city", "category", "level"):
+            figures[by] = breakdown(access=shop.access(), period=period, stores=None, by=by)
+        figures["series"] = series(access=shop.access(), period=period, stores=None, grain="day")
+        figures["takings"] = takings(access=shop.access(), period=period, stores=None)
+        return figures
+
+    live = everything()
+    # the nightly roll-up stores the closed days: every figure stays the same, now read from it
+    assert rollup(merchant=shop.merchant, now=at(days[-1] + timedelta(days=3), 2)) > 0
+    assert DaySales.objects.filter(merchant=shop.merchant).exists()
+    assert closed_through(shop.merchant.pk) == days[-1] + timedelta(days=2)
+    assert everything() == live
+    # a day written into afterwards is forgotten and read live again until the next run
+    rollup_forget(merchant_id=shop.merchant.pk, since=days[3])
+    assert closed_through(shop.merchant.pk) == days[2]
+    assert everything() == live
+    whole = live[(days[0], days[-1] + timedelta(days=4), None)]
+    assert sum(row["sales_fen"] for row in live["store"]) == whole["sales_fen"]
+    assert sum(row["sales_fen"] for row in live["level"]) == whole["sales_fen"]
+    assert sum(live["series"]["sales_fen"]) == whole["sales_fen"]
 
 
 def test_store_staff_see_their_stores_only_and_bad_periods_are_refused(shop):

@@ -2,6 +2,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import models
 from django.utils import timezone
 
 from mendian.analytics.models import RfmScore, RfmSettings
@@ -91,3 +92,19 @@ def test_the_api_scores_now_and_refuses_bad_settings_and_store_staff(shop):
         with pytest.raises(InvalidInput) as refused:
             rfm_settings_save(access=shop.access(), method="thresholds", period_days=365, **kwargs)
         assert refused.value.code == "invalid_thresholds"
+
+
+def test_the_nightly_job_stores_yesterday_scores_rfm_and_runs_rule_tags(shop):
+    from mendian.analytics.models import DaySales, TagRule
+    from mendian.analytics.segments import tag_rule_save
+    from mendian.analytics.tasks import analytics_daily
+
+    member = make_member(shop, name="昨日顾客")
+    order_at(shop, timezone.now() - timedelta(days=1), member=member, lines=[(shop.big, 1)])
+    rule = tag_rule_save(access=shop.access(), name="近一周消费",
+                         definition={"conditions": [{"field": "orders_in_days", "op": "gte", "value": 1, "days": 7}]})
+    TagRule.objects.filter(pk=rule.pk).update(member_count=0, last_run_at=None)
+    done = analytics_daily.call(shop.merchant.pk, timezone.now().date().isoformat())
+    assert done["days_rolled_up"] >= 1 and done["rfm_scored"] == 1 and done["tag_rules"] == 1
+    assert DaySales.objects.filter(merchant=shop.merchant).aggregate(s=models.Sum("sales_fen"))["s"] == 50000
+    assert TagRule.objects.get(pk=rule.pk).member_count == 1

@@ -162,29 +162,38 @@ def _share(part: int, whole: int) -> float | None:
     return round(part * 100 / whole, 1) if whole else None
 
 
-def _active_and_repeat(access: Access, period: Period, stores: frozenset[int] | None) -> tuple[int, int]:
-    """Members with an order in the period (not refunded in full), and those with two or more: one pass."""
-    per_member = (orders_in(access, period, stores).filter(member__isnull=False).exclude(status=Order.Status.REFUNDED)
-                  .order_by().values("member_id").annotate(n=Count("id")))
+def _active_and_repeat(access: Access, periods: list[Period],
+                       stores: frozenset[int] | None) -> list[tuple[int, int]]:
+    """For each period: the members with an order in it (not refunded in full), and those with two or
+    more — all periods in one pass over their orders (they are adjacent: this one and the one before)."""
+    span = Period(min(p.date_from for p in periods), max(p.date_to for p in periods), periods[0].tz_name)
+    counts = {f"n{i}": Count("id", filter=Q(created_at__gte=p.start, created_at__lt=p.end))
+              for i, p in enumerate(periods)}
+    per_member = (orders_in(access, span, stores).filter(member__isnull=False).exclude(status=Order.Status.REFUNDED)
+                  .order_by().values("member_id").annotate(**counts))
     sql, params = per_member.query.sql_with_params()
+    columns = ", ".join(f"COALESCE(SUM(CASE WHEN n{i} >= 1 THEN 1 ELSE 0 END), 0), "
+                        f"COALESCE(SUM(CASE WHEN n{i} >= 2 THEN 1 ELSE 0 END), 0)" for i in range(len(periods)))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) FROM ({sql}) counted",
-                       params)
-        active, repeat = cursor.fetchone()
-    return int(active), int(repeat)
+        cursor.execute(f"SELECT {columns} FROM ({sql}) counted", params)
+        row = cursor.fetchone()
+    return [(int(row[2 * i]), int(row[2 * i + 1])) for i in range(len(periods))]
 
 
-def headline(*, access: Access, period: Period, stores: frozenset[int] | None) -> dict[str, Any]:
-    """The summary plus the dashboard's own figures: walk-in orders, active members, repeat rate and
-    the member share of sales."""
-    figures = summary(access=access, period=period, stores=stores)
-    active, repeat = _active_and_repeat(access, period, stores)
-    figures.update({
-        "walk_in_orders": figures["orders"] - figures["member_orders"],
-        "active_members": active, "repeat_members": repeat, "repeat_rate_pct": _share(repeat, active),
-        "member_share_pct": _share(figures["member_sales_fen"], figures["sales_fen"]),
-    })
-    return figures
+def headlines(*, access: Access, period: Period, stores: frozenset[int] | None) -> tuple[dict[str, Any], ...]:
+    """The summary of the period and of the one before, each with the dashboard's own figures: walk-in
+    orders, active members, repeat rate and the member share of sales."""
+    periods = [period, period.previous()]
+    out = []
+    for p, (active, repeat) in zip(periods, _active_and_repeat(access, periods, stores), strict=True):
+        figures = summary(access=access, period=p, stores=stores)
+        figures.update({
+            "walk_in_orders": figures["orders"] - figures["member_orders"],
+            "active_members": active, "repeat_members": repeat, "repeat_rate_pct": _share(repeat, active),
+            "member_share_pct": _share(figures["member_sales_fen"], figures["sales_fen"]),
+        })
+        out.append(figures)
+    return tuple(out)
 
 
 def series(*, access: Access, period: Period, stores: frozenset[int] | None, grain: str) -> dict[str, Any]:

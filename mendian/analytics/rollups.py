@@ -25,6 +25,7 @@ from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from mendian.core.db import analytic_memo
 from mendian.core.time import day_bounds, local_date
 from mendian.loyalty.models import PointsEntry
 from mendian.members.models import Member
@@ -146,7 +147,18 @@ def closed_through(merchant_id: int) -> date | None:
 
 
 def cube_rows(cube: Cube, r: Range) -> list[Row]:
-    """The cube's rows for the range: stored for closed days, live for the others."""
+    """The cube's rows for the range: stored for closed days, live for the others (asked once per
+    ``analytic_queries`` block)."""
+    memo = analytic_memo()
+    if memo is None:
+        return _cube_rows(cube, r)
+    key = ("cube", cube.model.__name__, r)
+    if key not in memo:
+        memo[key] = _cube_rows(cube, r)
+    return [dict(row) for row in memo[key]]
+
+
+def _cube_rows(cube: Cube, r: Range) -> list[Row]:
     closed = closed_through(r.merchant_id)
     rows: list[Row] = []
     if closed is not None and r.first <= closed:

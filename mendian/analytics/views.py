@@ -112,8 +112,7 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
     access = request.access
     form, period, grain, store_id, error = _period_from(request)
     stores = reports.stores_in_view(access, store_id)
-    now = reports.headline(access=access, period=period, stores=stores)
-    before = reports.headline(access=access, period=period.previous(), stores=stores)
+    now, before = reports.headlines(access=access, period=period, stores=stores)
     kpis = [{"key": key, "label": label, "kind": kind, "value": now[key], "before": before[key],
              "change": _change(now[key], before[key])} for key, label, kind in KPIS]
     line = reports.series(access=access, period=period, stores=stores, grain=grain)

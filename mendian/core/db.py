@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Field, Model
@@ -48,12 +50,26 @@ def _converters(field: Field) -> tuple[object, list]:
     return column, [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
 
 
+_memo: ContextVar[dict[Any, Any] | None] = ContextVar("analytic_memo", default=None)
+
+
 @contextmanager
 def analytic_queries(work_mem_mb: int = 64) -> Iterator[None]:
     """A transaction for big read-only aggregates (segments, RFM, reports): on PostgreSQL, enough memory
-    per sort and hash for them not to spill to disk (``work_mem`` for this transaction only)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL work_mem = '{int(work_mem_mb)}MB'")
-        yield
+    per sort and hash for them not to spill to disk (``work_mem`` for this transaction only), and a memo
+    (``analytic_memo``) so that one page asking the same question twice asks the database once."""
+    token = _memo.set({}) if _memo.get() is None else None
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL work_mem = '{int(work_mem_mb)}MB'")
+            yield
+    finally:
+        if token is not None:
+            _memo.reset(token)
+
+
+def analytic_memo() -> dict[Any, Any] | None:
+    """The memo of the ``analytic_queries`` block running now (None outside one)."""
+    return _memo.get()

@@ -185,3 +185,21 @@ def test_series_put_each_order_in_its_local_day_week_and_month(shop):
     monthly = series(access=shop.access(), period=Period(date(2026, 10, 31), DAY, "Asia/Shanghai"), stores=None,
                      grain="month")
     assert monthly["buckets"] == ["2026-10-01", "2026-11-01"] and monthly["sales_fen"] == [0, 5000 + 8800 + 5000]
+
+
+def test_active_and_repeat_members_of_a_period_and_the_one_before(shop):
+    from mendian.analytics.reports import headlines
+
+    twice, once, refunded, earlier = (make_member(shop, name=n) for n in ("两次", "一次", "全退", "上期"))
+    for hour in (9, 15):
+        order_at(shop, at(DAY, hour), member=twice, lines=[(shop.cut, 1)])
+    order_at(shop, at(DAY - timedelta(days=1), 10), member=once, lines=[(shop.cut, 1)])
+    refund_at(shop, order_at(shop, at(DAY, 11), member=refunded, lines=[(shop.cut, 1)]), at(DAY, 12))
+    for day in (DAY - timedelta(days=2), DAY - timedelta(days=3)):  # both in the period before
+        order_at(shop, at(day, 10), member=earlier, lines=[(shop.cut, 1)])
+    order_at(shop, at(DAY - timedelta(days=3), 18), member=once, lines=[(shop.cut, 1)])
+    now, before = headlines(access=shop.access(), period=Period(DAY - timedelta(days=1), DAY, "Asia/Shanghai"),
+                            stores=None)
+    assert (now["active_members"], now["repeat_members"], now["repeat_rate_pct"]) == (2, 1, 50.0)
+    assert (before["active_members"], before["repeat_members"]) == (2, 1)
+    assert now["walk_in_orders"] == 0 and now["orders"] == 4

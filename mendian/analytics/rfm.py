@@ -189,6 +189,9 @@ def rfm_report(*, access: Access) -> RfmReport:
     registered in their stores)."""
     access.require("reports.rfm")
     settings = rfm_settings(access.merchant)
+    if settings.scored_at is None:  # never scored yet (a new merchant): score now rather than show nothing
+        rfm_recompute(merchant=access.merchant)
+        settings.refresh_from_db()
     scores = RfmScore.objects.filter(merchant=access.merchant)
     if access.store_ids is not None:
         scores = scores.filter(member_id__in=Member.objects.filter(merchant=access.merchant,

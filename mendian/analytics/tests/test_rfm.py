@@ -108,3 +108,10 @@ def test_the_nightly_job_stores_yesterday_scores_rfm_and_runs_rule_tags(shop):
     assert done["days_rolled_up"] >= 1 and done["rfm_scored"] == 1 and done["tag_rules"] == 1
     assert DaySales.objects.filter(merchant=shop.merchant).aggregate(s=models.Sum("sales_fen"))["s"] == 50000
     assert TagRule.objects.get(pk=rule.pk).member_count == 1
+
+
+def test_a_merchant_never_scored_is_scored_when_first_asked(shop):
+    order_at(shop, timezone.now() - timedelta(days=2), member=make_member(shop), lines=[(shop.big, 1)])
+    report = shop.api().get("/reports/rfm").data
+    assert report["scored_members"] == 1 and report["scored_at"] is not None
+    assert sum(g["count"] for g in report["groups"]) == 1

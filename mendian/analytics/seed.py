@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,9 +56,14 @@ def seed(ctx: SeedContext) -> None:
     count = ctx.orders if ctx.orders is not None else (DEFAULT_ORDERS if ctx.members is None else 0)
     if count <= 0:
         return
-    History(ctx, count).write()
+    started = time.perf_counter()
+    history = History(ctx, count)
+    history.write()
+    rolled = time.perf_counter()
     days = rollup(merchant=ctx.data["merchant"])
-    ctx.write(f"  {count:,} orders of history ({days} days of figures stored for the dashboards)")
+    ctx.write(f"  {count:,} orders of history in {history.spent_writing:.0f} s, members' statistics in "
+              f"{history.spent_statistics:.0f} s, {days} days of figures for the dashboards in "
+              f"{time.perf_counter() - rolled:.0f} s ({time.perf_counter() - started:.0f} s in all)")
 
 
 class History:
@@ -106,6 +112,7 @@ class History:
         return self.members[bisect.bisect(self.member_cumulative, self.rng.random() * self.member_cumulative[-1])]
 
     def write(self) -> None:
+        started = time.perf_counter()
         done = 0
         while done < self.count:
             size = min(BATCH, self.count - done)
@@ -113,7 +120,9 @@ class History:
             done += size
             if self.count >= 200_000 and done % 1_000_000 < BATCH:
                 self.ctx.write(f"  orders: {done:,} / {self.count:,}")
+        self.spent_writing = time.perf_counter() - started
         self._member_statistics()
+        self.spent_statistics = time.perf_counter() - started - self.spent_writing
 
     def _batch(self, size: int) -> None:
         rng = self.rng

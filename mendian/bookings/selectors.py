@@ -203,3 +203,19 @@ def plan_progress(plan: ServicePlan) -> Progress:
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def card_choices(*, access: Access, member_id: int, store_id: int, product_id: int | None) -> list[tuple[int, str]]:
+    """The member's cards usable now in the store for the service, with what is left, for a check-in."""
+    from mendian.cards.selectors import usable_cards
+
+    if product_id is None:
+        return []
+    choices = []
+    for card in usable_cards(access=access, member_id=member_id, store_id=store_id, now=timezone.now()):
+        balance = next((b for b in card.balances.all() if b.product_id == product_id), None)
+        if balance is None or (balance.uses_left is not None and balance.uses_left <= 0):
+            continue
+        left = _("unlimited") if balance.uses_left is None else _("%(n)s left") % {"n": balance.uses_left}
+        choices.append((card.pk, f"{card.name} · {left}"))
+    return choices

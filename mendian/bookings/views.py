@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -210,7 +209,10 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     context = {"booking": booking, "tz": tz, "local_start": booking.start_at.astimezone(tz),
                "local_end": booking.end_at.astimezone(tz), "held": held, "resources": resources,
                "can_book": access.can("bookings.book"), "can_override": access.can("bookings.manage"),
-               "cards_ready": apps.is_installed("mendian.cards"), "started": booking.start_at <= timezone.now()}
+               "started": booking.start_at <= timezone.now(),
+               "card_choices": selectors.card_choices(access=access, member_id=booking.member_id,
+                                                      store_id=booking.store_id, product_id=booking.product_id)
+               if booking.status == "confirmed" and access.can("bookings.book") else []}
     template = "bookings/booking_detail.html"
     return render(request, f"{template}#detail" if request.htmx else template, context)
 

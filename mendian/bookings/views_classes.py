@@ -77,6 +77,11 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
     access = request.access
     session = selectors.class_get(access=access, class_id=class_id)
     places = selectors.class_places(session)
+    if access.can("bookings.book"):
+        for place in places:  # the cards each member could use for this class at check-in
+            place.card_choices = selectors.card_choices(access=access, member_id=place.member_id,
+                                                        store_id=session.store_id, product_id=session.product_id) \
+                if place.status == ClassBooking.Status.CONFIRMED else []
     tz = ZoneInfo(session.store.timezone)
     return render(request, "bookings/class_detail.html", {
         "session": session, "local_start": session.start_at.astimezone(tz), "local_end": session.end_at.astimezone(tz),
@@ -112,7 +117,9 @@ def _place_action(request: HttpRequest, class_booking_id: int, action: str) -> H
     place = selectors.class_booking_get(access=access, class_booking_id=class_booking_id)
     try:
         if action == "check-in":
-            class_services.class_check_in(access=access, class_booking_id=place.pk)
+            card = request.POST.get("member_card_id", "")
+            class_services.class_check_in(access=access, class_booking_id=place.pk,
+                                          member_card_id=int(card) if card.isdigit() else None)
             messages.success(request, _("Checked in."))
         elif action == "no-show":
             class_services.class_no_show(access=access, class_booking_id=place.pk)

@@ -192,3 +192,61 @@ def test_plans_page_and_the_member_profile_section(world):
     profile = client.get(f"/members/{member.pk}/")
     assert f"/members/{member.pk}/bookings/" in profile.content.decode()
     assert "补水疗程" in text(client.get("/bookings/plans/"))
+
+
+def test_check_in_offers_the_members_usable_cards_and_uses_the_chosen_one(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mendian.bookings.models import BookingResource
+    from mendian.cards.models import CardBalance, CardUse
+    from mendian.cards.tests.factories import make_template, sell
+
+    service = make_service(world)
+    make_resource(world, [service])
+    member = make_member(world, name="持卡客")
+    booking = make_booking(world, service, member, at(future_day(world), "10:00"))
+    card = sell(world, make_template(world, items=[(service, 5)], price_fen=30000, name="护理5次卡"), member)
+    sell(world, make_template(world, items=[(service, 1)], price_fen=8000, name="别人的卡"), make_member(world))
+    start = timezone.now() - timedelta(minutes=30)  # it has begun: check-in is open
+    Booking.objects.filter(pk=booking.pk).update(start_at=start, end_at=start + timedelta(hours=1),
+                                                 block_end_at=start + timedelta(hours=1))
+    BookingResource.objects.filter(booking=booking).update(start_at=start, block_end_at=start + timedelta(hours=1))
+    client = logged_in(world.owner)
+    page = client.get(f"/bookings/{booking.pk}/").content.decode()
+    options = re.findall(r'<option value="(\d+)">([^<]+)</option>', page.split('data-testid="check-in-card"')[1]
+                         .split("</select>")[0])
+    assert options == [(str(card.pk), "护理5次卡 · 剩余 5 次")]
+    client.post(f"/bookings/{booking.pk}/check-in/", {"member_card_id": card.pk})
+    booking.refresh_from_db()
+    assert booking.status == "checked_in" and CardUse.objects.get(pk=booking.card_use_id).card_id == card.pk
+    assert CardBalance.objects.get(card=card).uses_left == 4
+
+
+def test_class_check_in_uses_the_chosen_card(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mendian.cards.models import CardBalance
+    from mendian.cards.tests.factories import make_template, sell
+
+    client = logged_in(world.owner)
+    service = make_service(world)
+    day = future_day(world)
+    client.post("/bookings/classes/new/", {"store": world.stores[0].pk, "name": "普拉提", "start": f"{day}T08:00",
+                                           "duration_min": "60", "capacity": "5", "product_id": service.pk})
+    session = ClassSession.objects.get(merchant=world.merchant)
+    member = make_member(world, name="学员")
+    card = sell(world, make_template(world, items=[(service, 3)], price_fen=30000, name="团课3次卡"), member)
+    client.post(f"/bookings/classes/{session.pk}/book/", {"member_id": member.pk})
+    ClassSession.objects.filter(pk=session.pk).update(start_at=timezone.now() - timedelta(minutes=10),
+                                                      end_at=timezone.now() + timedelta(minutes=50))
+    place = ClassBooking.objects.get(member=member)
+    page = client.get(f"/bookings/classes/{session.pk}/").content.decode()
+    assert f'<option value="{card.pk}">团课3次卡 · 剩余 3 次</option>' in page
+    client.post(f"/bookings/class-places/{place.pk}/check-in/", {"member_card_id": card.pk})
+    place.refresh_from_db()
+    assert place.status == "attended" and place.card_use_id is not None
+    assert CardBalance.objects.get(card=card).uses_left == 2

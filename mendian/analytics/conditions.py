@@ -284,7 +284,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("orders_in_days", _("Orders"), "number", NUMBER_OPS, _aggregate(_counted_orders, Count("id")),
           behaviour=True, group=_BEHAVIOUR),
     Field("full_price_spend_fen_in_days", _("Spend at ordinary prices (no promotion, no coupon)"), "money",
-          NUMBER_OPS, _aggregate(_full_price_lines, Coalesce(Sum(F("payable_fen") - F("refunded_fen")), 0)),
+          NUMBER_OPS, _aggregate(_full_price_lines, _NET_SPEND),
           behaviour=True, group=_BEHAVIOUR),
     Field("bought_product_id", _("Bought the product"), "id", ID_OPS, _bought("product_id"), behaviour=True,
           model="product", group=_BEHAVIOUR),

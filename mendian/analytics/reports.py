@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from mendian.catalog.models import Category
@@ -30,7 +30,7 @@ from mendian.core.errors import InvalidInput, NotFound
 from mendian.core.money import div_half_up
 from mendian.core.time import day_bounds
 from mendian.loyalty.models import Level
-from mendian.pos.models import Order, Refund
+from mendian.pos.models import Order
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
 from mendian.wallet.models import Recharge
@@ -90,16 +90,8 @@ def _in_stores(queryset: QuerySet, stores: frozenset[int] | None, field: str = "
     return queryset if stores is None else queryset.filter(**{f"{field}__in": stores})
 
 
-def _sum(field: Any) -> Coalesce:
-    return Coalesce(Sum(field), 0)
-
-
 def orders_in(access: Access, period: Period, stores: frozenset[int] | None) -> QuerySet[Order]:
     return _in_stores(Order.objects.filter(merchant=access.merchant).filter(period.within("created_at")), stores)
-
-
-def refunds_in(access: Access, period: Period, stores: frozenset[int] | None) -> QuerySet[Refund]:
-    return _in_stores(Refund.objects.filter(merchant=access.merchant).filter(period.within("created_at")), stores)
 
 
 def cube_range(access: Access, period: Period, stores: frozenset[int] | None) -> Range:

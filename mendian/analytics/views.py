@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -21,6 +20,7 @@ from mendian.core.db import analytic_queries
 from mendian.core.errors import DomainError
 from mendian.core.forms import StyledForm
 from mendian.core.time import local_today
+from mendian.core.xlsx import xlsx_response, yuan_cell
 from mendian.loyalty.models import Level, LoyaltyAccount
 from mendian.members.models import CustomField, Member, Tag
 from mendian.tenancy.models import Store
@@ -141,22 +141,15 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _xlsx_response(workbook: Any, name: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 def _dashboard_xlsx(period: reports.Period, kpis: list[dict[str, Any]], line: dict[str, Any],
                     tables: list[tuple[str, Any, list[dict[str, Any]]]]) -> HttpResponse:
     from openpyxl import Workbook
 
     def cell(value: Any, key: str) -> Any:
-        return value / 100 if key.endswith("_fen") and value is not None else value
+        return yuan_cell(value) if key.endswith("_fen") else value
 
+    headers = {"name": _("Name"), "sales_fen": _("Sales (yuan)"), "orders": _("Orders"),
+               "member_sales_fen": _("Member sales (yuan)"), "qty": _("Quantity")}
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Summary"))
     sheet.append([_("Figure"), f"{period.date_from} – {period.date_to}", _("Previous period"), _("Change (%)")])
@@ -166,16 +159,16 @@ def _dashboard_xlsx(period: reports.Period, kpis: list[dict[str, Any]], line: di
     sheet.append([_("Period"), _("Sales (yuan)"), _("Orders"), _("Member sales (yuan)"), _("Refunds (yuan)"),
                   _("New members"), _("Recharged (yuan)"), _("Stored value spent (yuan)")])
     for i, bucket in enumerate(line["buckets"]):
-        sheet.append([bucket, line["sales_fen"][i] / 100, line["orders"][i], line["member_sales_fen"][i] / 100,
-                      line["refunds_fen"][i] / 100, line["new_members"][i], line["recharge_principal_fen"][i] / 100,
-                      line["stored_value_spent_fen"][i] / 100])
+        sheet.append([bucket, yuan_cell(line["sales_fen"][i]), line["orders"][i],
+                      yuan_cell(line["member_sales_fen"][i]), yuan_cell(line["refunds_fen"][i]), line["new_members"][i],
+                      yuan_cell(line["recharge_principal_fen"][i]), yuan_cell(line["stored_value_spent_fen"][i])])
     for _key, label, rows in tables:
         sheet = workbook.create_sheet(str(label))
         if rows:
-            sheet.append([str(_(name)) if name != "name" else _("Name") for name in rows[0]])
+            sheet.append([str(headers[name]) for name in rows[0]])
             for row in rows:
                 sheet.append([cell(v, k) for k, v in row.items()])
-    return _xlsx_response(workbook, f"dashboard-{period.date_from}-{period.date_to}.xlsx")
+    return xlsx_response(workbook, f"dashboard-{period.date_from}-{period.date_to}.xlsx")
 
 
 # --- segments -------------------------------------------------------------------------------------
@@ -320,10 +313,7 @@ def _members_xlsx(request: HttpRequest, members: Any, filename: str, label: str)
     body = exporting.rows(members, full_phone=access.can("members.view_full_phone"), custom_fields=fields)
     audit_record(merchant=access.merchant, actor=access, action="segment.exported", target_label=label,
                  changes={"count": members.count()})
-    response = HttpResponse(exporting.xlsx_bytes(exporting.header(fields), body),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(exporting.xlsx_bytes(exporting.header(fields), body), filename)
 
 
 # --- rule tags ------------------------------------------------------------------------------------
@@ -512,11 +502,7 @@ def _finance_xlsx(period: reports.Period, rows: list[dict[str, Any]], methods: l
     sheet.append([_("Day"), _("Store"), _("Kind")] + [str(labels.get(m, m)) for m in methods])
     for r in rows:
         sheet.append([r["day"].isoformat(), r["store"], _("Sales, net of refunds")]
-                     + [r["sales"].get(m, 0) / 100 for m in methods])
+                     + [yuan_cell(r["sales"].get(m, 0)) for m in methods])
         sheet.append([r["day"].isoformat(), r["store"], _("Recharges")]
-                     + [r["recharges"].get(m, 0) / 100 for m in methods])
-    return _xlsx_response(workbook, f"takings-{period.date_from}-{period.date_to}.xlsx")
-
-
-def today_for(request: HttpRequest) -> date:
-    return local_today(request.access.merchant.timezone)
+                     + [yuan_cell(r["recharges"].get(m, 0)) for m in methods])
+    return xlsx_response(workbook, f"takings-{period.date_from}-{period.date_to}.xlsx")

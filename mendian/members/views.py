@@ -23,6 +23,7 @@ from mendian.core.pagination import paginate
 from mendian.core.phones import mask_phone
 from mendian.core.qr import qr_svg
 from mendian.core.time import local_today
+from mendian.core.xlsx import xlsx_response
 from mendian.loyalty import selectors as loyalty_selectors
 from mendian.loyalty.models import Level
 from mendian.tenancy import selectors as tenancy_selectors
@@ -394,7 +395,4 @@ def member_export(request: HttpRequest) -> HttpResponse:
         response = StreamingHttpResponse(exporting.csv_stream(head, body), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="members-{stamp}.csv"'
         return response
-    response = HttpResponse(exporting.xlsx_bytes(head, body),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="members-{stamp}.xlsx"'
-    return response
+    return xlsx_response(exporting.xlsx_bytes(head, body), f"members-{stamp}.xlsx")

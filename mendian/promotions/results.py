@@ -148,24 +148,29 @@ def promotion_results(*, access: Access, promotion: Promotion, date_from: date, 
     return {"totals": totals, "by_day": _rows(days, "day"), "by_store": _rows(stores, "store")}
 
 
-def results_workbook(title: str, results: dict[str, Any]) -> bytes:
-    """The results as an XLSX file: totals, by day, by store."""
+def results_workbook(title: str, results: dict[str, Any], labels: dict[str, str]) -> bytes:
+    """The results as an XLSX file: totals, by day, by store; figures named in words, money in yuan."""
     from io import BytesIO
 
     from openpyxl import Workbook
+
+    from mendian.core.xlsx import yuan_cell
+
+    def cell(key: str, value: Any) -> Any:
+        return yuan_cell(value) if key.endswith("_fen") else value
 
     book = Workbook()
     sheet = book.active
     sheet.title = str(_("Totals"))[:31]
     sheet.append([title])
     for key, value in results["totals"].items():
-        sheet.append([key, value])
+        sheet.append([labels.get(key, key), cell(key, value)])
     for name, rows in ((str(_("By day")), results["by_day"]), (str(_("By store")), results["by_store"])):
         part = book.create_sheet(name[:31])
         if rows:
-            part.append(list(rows[0]))
+            part.append([labels.get(key, key) for key in rows[0]])
             for row in rows:
-                part.append(list(row.values()))
+                part.append([cell(key, value) for key, value in row.items()])
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mendian.catalog.models import Product
 from mendian.core.errors import DomainError, InvalidInput, NotFound
 from mendian.core.phones import normalize_phone
+from mendian.core.xlsx import xlsx_response
 from mendian.members.models import Member
 from mendian.tenancy import selectors as tenancy_selectors
 from mendian.tenancy.views.decorators import staff_page
@@ -295,12 +296,8 @@ def _results_page(request: HttpRequest, subject: Any, compute: Any, template_nam
     except DomainError as exc:
         error, figures = str(exc.message), {"totals": {}, "by_day": [], "by_store": []}
     if request.GET.get("format") == "xlsx" and not error:
-        from django.http import HttpResponse as FileResponse
-
-        body = results_workbook(str(subject), figures)
-        response = FileResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="results-{date_from}-{date_to}.xlsx"'
-        return response
+        return xlsx_response(results_workbook(str(subject), figures, result_labels()),
+                             f"results-{date_from}-{date_to}.xlsx")
     chart = {"days": [row["day"] for row in figures["by_day"]],
              "discount": [row.get("discount_fen", 0) / 100 for row in figures["by_day"]],
              "count": [row.get("used", row.get("orders", row.get("recharges", 0))) for row in figures["by_day"]]}

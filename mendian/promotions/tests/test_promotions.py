@@ -1,3 +1,4 @@
+import io
 import uuid
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -6,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from mendian.core.testing.api import error_code
 from mendian.loyalty.models import Level, LoyaltyAccount, PointsRule
@@ -70,6 +72,13 @@ def test_limited_price_competes_with_the_member_price_and_is_counted(shop):
     assert figures["totals"] == {"orders": 1, "units": 1, "discount_fen": 4000, "gmv_fen": 16000 + 6800,
                                  "new_members": 1, "repeat_members": 0}
     assert [row["store"] for row in figures["by_store"]] == [shop.stores[0].name]
+    # the Excel export names its figures in words and gives money in yuan
+    page = Client(headers={"Accept-Language": "en"})
+    page.force_login(shop.owner)
+    export = page.get(f"/promotions/{p['id']}/?format=xlsx")
+    totals = {row[0]: row[1] for row in load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(
+        min_row=2, values_only=True)}
+    assert totals["Discount given"] == 40 and totals["Orders"] == 1
 
 
 def test_units_per_member_split_the_line_and_new_customer_prices(shop):

@@ -16,7 +16,7 @@ than ¥100" includes them: such conditions are written as "not among the members
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,6 +32,8 @@ from mendian.members.models import CustomField, Member, MemberTag
 from mendian.pos.models import Order, OrderLine
 from mendian.promotions.models import Coupon
 from mendian.wallet.models import Recharge
+
+from .facts import LONGEST, WINDOWS, Facts, FigureTest, column, current_facts
 
 MAX_DEPTH = 3
 MAX_CONDITIONS = 40
@@ -59,6 +61,10 @@ class Scope:
     tz_name: str
     now: datetime
     store_ids: frozenset[int] | None = None
+    use_facts: bool = True  # read the members' facts where they answer (``facts.py``); False: the orders
+
+    def facts(self) -> Facts | None:
+        return current_facts(self.merchant_id, self.tz_name, self.now) if self.use_facts else None
 
     def today(self) -> date:
         return local_date(self.now, self.tz_name)
@@ -110,18 +116,36 @@ def _plain(path: str) -> Callable[[Condition, Scope], Q]:
     return build
 
 
-def _aggregate(rows: Callable[[Condition, Scope], QuerySet], value_expr: Any) -> Callable[[Condition, Scope], Q]:
-    """A figure per member over rows (orders, recharges …) that counts 0 for members with none."""
+@dataclass(frozen=True)
+class _Aggregate:
+    """A figure per member over rows (orders, recharges …) that counts 0 for members with none.
+    ``measure`` names the figure among the members' facts (orders, spend), read when they answer."""
 
-    def build(c: Condition, scope: Scope) -> Q:
-        figures = rows(c, scope).values("member_id").annotate(figure=value_expr)
-        test = _compare_q("figure", c.op, c.value)
+    rows: Callable[[Condition, Scope], QuerySet]
+    value_expr: Any
+    measure: str = ""
+
+    def figures(self, c: Condition, scope: Scope) -> QuerySet:
+        return self.rows(c, scope).values("member_id").annotate(figure=self.value_expr)
+
+    def from_facts(self, c: Condition, scope: Scope) -> FigureTest | None:
+        """The condition as a test of the members' facts, when they answer it."""
+        if not self.measure or c.days not in WINDOWS or scope.facts() is None:
+            return None
+        return FigureTest(measure=self.measure, days=c.days,
+                          test=_compare_q(column(self.measure, c.days), c.op, c.value),
+                          holds=lambda figure: COMPARE[c.op](figure, c.value), direct=self.figures(c, scope))
+
+    def __call__(self, c: Condition, scope: Scope) -> Q:
+        test = self.from_facts(c, scope)
+        if test is not None:
+            return scope.facts().figures_q([test])
+        figures = self.figures(c, scope)
+        passing = _compare_q("figure", c.op, c.value)
         if COMPARE[c.op](0, c.value):
             # Everyone but the members whose figure fails (members with no rows have 0, which holds).
-            return ~Q(pk__in=figures.exclude(test).values("member_id"))
-        return Q(pk__in=figures.filter(test).values("member_id"))
-
-    return build
+            return ~Q(pk__in=figures.exclude(passing).values("member_id"))
+        return Q(pk__in=figures.filter(passing).values("member_id"))
 
 
 def _orders(c: Condition, scope: Scope) -> QuerySet:
@@ -153,16 +177,21 @@ def _card_balances(c: Condition, scope: Scope) -> QuerySet:
             .exclude(card__valid_until__lt=scope.now).annotate(member_id=F("card__member_id")).order_by())
 
 
-def _bought(path: str) -> Callable[[Condition, Scope], Q]:
+def _bought(path: str, by_category: bool = False) -> Callable[[Condition, Scope], Q]:
     """Members with a line (not refunded in full) of the products or categories in the period: one
-    semi-join over the period's lines, not a probe per member."""
+    semi-join over the period's lines (for categories, the members' facts), not a probe per member."""
 
     def build(c: Condition, scope: Scope) -> Q:
         ids = c.value if c.op == "in" else [c.value]
-        buyers = (OrderLine.objects.filter(order__merchant_id=scope.merchant_id, order__member__isnull=False,
-                                           order__created_at__gte=scope.since(c.days or 1), **{f"{path}__in": ids})
-                  .exclude(qty=F("refunded_qty")).values("order__member_id"))
-        return ~Q(pk__in=buyers) if c.op == "ne" else Q(pk__in=buyers)
+        since = scope.since(c.days or 1)
+        found = (OrderLine.objects.filter(order__merchant_id=scope.merchant_id, order__member__isnull=False,
+                                          order__created_at__gte=since, **{f"{path}__in": ids})
+                 .exclude(qty=F("refunded_qty")).values("order__member_id"))
+        facts = scope.facts() if by_category and (c.days or 1) <= LONGEST else None
+        bought = facts.buyers_q(categories=ids, since=since, direct=found) if facts else None
+        if bought is None:
+            bought = Q(pk__in=found)
+        return ~bought if c.op == "ne" else bought
 
     return build
 
@@ -278,23 +307,23 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("days_since_last_order", _("Days since the last order"), "number", NUMBER_OPS,
           _days_since("last_visit_at"), group=_ATTRIBUTES),
     Field("card_uses_left", _("Uses left on cards"), "number", NUMBER_OPS,
-          _aggregate(_card_balances, Coalesce(Sum("uses_left"), 0)), group=_ATTRIBUTES),
-    Field("spend_fen_in_days", _("Spend"), "money", NUMBER_OPS, _aggregate(_orders, _NET_SPEND), behaviour=True,
-          group=_BEHAVIOUR),
-    Field("orders_in_days", _("Orders"), "number", NUMBER_OPS, _aggregate(_counted_orders, Count("id")),
+          _Aggregate(_card_balances, Coalesce(Sum("uses_left"), 0)), group=_ATTRIBUTES),
+    Field("spend_fen_in_days", _("Spend"), "money", NUMBER_OPS, _Aggregate(_orders, _NET_SPEND, "spend"),
+          behaviour=True, group=_BEHAVIOUR),
+    Field("orders_in_days", _("Orders"), "number", NUMBER_OPS, _Aggregate(_counted_orders, Count("id"), "orders"),
           behaviour=True, group=_BEHAVIOUR),
     Field("full_price_spend_fen_in_days", _("Spend at ordinary prices (no promotion, no coupon)"), "money",
-          NUMBER_OPS, _aggregate(_full_price_lines, _NET_SPEND),
+          NUMBER_OPS, _Aggregate(_full_price_lines, _NET_SPEND),
           behaviour=True, group=_BEHAVIOUR),
     Field("bought_product_id", _("Bought the product"), "id", ID_OPS, _bought("product_id"), behaviour=True,
           model="product", group=_BEHAVIOUR),
-    Field("bought_category_id", _("Bought from the category"), "id", ID_OPS, _bought("product__category_id"),
-          behaviour=True, model="category", group=_BEHAVIOUR),
+    Field("bought_category_id", _("Bought from the category"), "id", ID_OPS,
+          _bought("product__category_id", by_category=True), behaviour=True, model="category", group=_BEHAVIOUR),
     Field("top_category_id", _("Spent most on the category"), "id", ID_OPS, _top_category, behaviour=True,
           model="category", group=_BEHAVIOUR),
     Field("used_coupon", _("Used a coupon"), "bool", BOOL_OPS, _used_coupon, behaviour=True, group=_BEHAVIOUR),
     Field("recharge_fen_in_days", _("Recharged (paid)"), "money", NUMBER_OPS,
-          _aggregate(_recharges, Coalesce(Sum(F("pay_fen") - F("refunded_principal_fen")), 0)), behaviour=True,
+          _Aggregate(_recharges, Coalesce(Sum(F("pay_fen") - F("refunded_principal_fen")), 0)), behaviour=True,
           group=_BEHAVIOUR),
 )}
 CUSTOM_PREFIX = "custom."
@@ -456,9 +485,19 @@ def check_stores(group: Group, store_ids: frozenset[int] | None) -> None:
 # --- evaluation -----------------------------------------------------------------------------------
 
 def member_q(group: Group, scope: Scope) -> Q:
-    """One ``Q`` over ``Member`` for the whole definition (an empty group matches everyone)."""
-    parts: Sequence[Q] = [member_q(item, scope) if isinstance(item, Group) else _build(item, scope)
-                          for item in group.conditions]
+    """One ``Q`` over ``Member`` for the whole definition (an empty group matches everyone). The
+    conditions of an "all" group that the members' facts answer are asked of them together, in one pass."""
+    parts: list[Q] = []
+    together: list[FigureTest] = []
+    for item in group.conditions:
+        build = None if isinstance(item, Group) or item.custom is not None else FIELDS[item.field].build
+        test = build.from_facts(item, scope) if isinstance(build, _Aggregate) and group.match == "all" else None
+        if test is not None:
+            together.append(test)
+        else:
+            parts.append(member_q(item, scope) if isinstance(item, Group) else _build(item, scope))
+    if together:
+        parts.append(scope.facts().figures_q(together))
     combined = Q()
     for part in parts:
         combined = (combined & part) if group.match == "all" else (combined | part)

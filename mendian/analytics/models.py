@@ -92,9 +92,59 @@ class RollupState(models.Model):
 
     merchant = models.OneToOneField("tenancy.Merchant", on_delete=models.CASCADE, related_name="+")
     closed_through = models.DateField(null=True, blank=True)
+    # The members' facts (``facts.py``): the last local day they cover, and when they were built.
+    facts_through = models.DateField(null=True, blank=True)
+    facts_built_at = models.DateTimeField(null=True, blank=True)
+    facts_catalog = models.CharField(max_length=64, blank=True)  # the products' categories at the build
 
     def __str__(self) -> str:
         return f"{self.merchant_id}: {self.closed_through}"
+
+
+class MemberFacts(models.Model):
+    """A member's orders and net spend over the closed days of each standard window (``facts.py``):
+    ``orders_N`` and ``spend_N_fen`` cover the N − 1 local days before the day after ``facts_through``,
+    so that adding that day's orders gives the last N days. Rewritten by each build."""
+
+    merchant = ledger_merchant()
+    member_id = models.BigIntegerField()
+    orders_7 = models.IntegerField(default=0)
+    orders_14 = models.IntegerField(default=0)
+    orders_30 = models.IntegerField(default=0)
+    orders_60 = models.IntegerField(default=0)
+    orders_90 = models.IntegerField(default=0)
+    orders_180 = models.IntegerField(default=0)
+    orders_365 = models.IntegerField(default=0)
+    spend_7_fen = models.BigIntegerField(default=0)
+    spend_14_fen = models.BigIntegerField(default=0)
+    spend_30_fen = models.BigIntegerField(default=0)
+    spend_60_fen = models.BigIntegerField(default=0)
+    spend_90_fen = models.BigIntegerField(default=0)
+    spend_180_fen = models.BigIntegerField(default=0)
+    spend_365_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "member_id"], name="memberfacts_merchant_member")]
+
+    def __str__(self) -> str:
+        return str(self.member_id)
+
+
+class MemberCategoryFacts(models.Model):
+    """When a member last bought from a category (a line not refunded in full) on the closed days of the
+    longest window (``facts.py``), by the products' categories when the facts were built."""
+
+    merchant = ledger_merchant()
+    member_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "category_id", "last_at"], include=["member_id"],
+                                name="categoryfacts_category_time")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.category_id}"
 
 
 class DayFigures(models.Model):

@@ -23,18 +23,20 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mendian.catalog.models import Category
 from mendian.core.errors import InvalidInput, NotFound
 from mendian.core.money import div_half_up
-from mendian.core.time import day_bounds
+from mendian.core.time import day_bounds, local_date
 from mendian.loyalty.models import Level
 from mendian.pos.models import Order
 from mendian.tenancy.access import Access
 from mendian.tenancy.models import Store
 from mendian.wallet.models import Recharge
 
+from .facts import current_facts
 from .rollups import CATEGORIES, LEVELS, SALES, TAKINGS, Range, cube_rows, totals
 
 MAX_DAYS = 731
@@ -154,15 +156,23 @@ def _share(part: int, whole: int) -> float | None:
     return round(part * 100 / whole, 1) if whole else None
 
 
-def _active_and_repeat(access: Access, periods: list[Period],
-                       stores: frozenset[int] | None) -> list[tuple[int, int]]:
+def _active_and_repeat(access: Access, periods: list[Period], stores: frozenset[int] | None, *,
+                       now: datetime | None = None, use_facts: bool = True) -> list[tuple[int, int]]:
     """For each period: the members with an order in it (not refunded in full), and those with two or
-    more — all periods in one pass over their orders (they are adjacent: this one and the one before)."""
+    more — all periods in one pass over their orders (they are adjacent: this one and the one before).
+    The last 7, 30 or 90 days and the ones before, over all stores, come from the members' facts."""
     span = Period(min(p.date_from for p in periods), max(p.date_to for p in periods), periods[0].tz_name)
     counts = {f"n{i}": Count("id", filter=Q(created_at__gte=p.start, created_at__lt=p.end))
               for i, p in enumerate(periods)}
     per_member = (orders_in(access, span, stores).filter(member__isnull=False).exclude(status=Order.Status.REFUNDED)
                   .order_by().values("member_id").annotate(**counts))
+    now = now or timezone.now()
+    if use_facts and stores is None and len(periods) == 2 and periods[1] == periods[0].previous() \
+            and periods[0].date_to == local_date(now, periods[0].tz_name):
+        facts = current_facts(access.merchant.pk, periods[0].tz_name, now)
+        answer = facts.active_and_repeat(periods[0].days, per_member) if facts else None
+        if answer is not None:
+            return answer
     sql, params = per_member.query.sql_with_params()
     columns = ", ".join(f"COALESCE(SUM(CASE WHEN n{i} >= 1 THEN 1 ELSE 0 END), 0), "
                         f"COALESCE(SUM(CASE WHEN n{i} >= 2 THEN 1 ELSE 0 END), 0)" for i in range(len(periods)))

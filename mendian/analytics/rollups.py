@@ -206,15 +206,20 @@ def rollup(*, merchant: Merchant, now: Any = None) -> int:
 
 def rollup_forget(*, merchant_id: int, since: date) -> None:
     """Drop the stored days from ``since`` on (data was written into them afterwards, e.g. an import of old
-    orders): reports read those days live until the next nightly run stores them again."""
+    orders): reports read those days live until the next nightly run stores them again. The members' facts
+    are set aside too (``facts.py``)."""
+    from .facts import facts_forget
+
     with transaction.atomic():
         state = RollupState.objects.select_for_update().filter(merchant_id=merchant_id).first()
         if state is None or state.closed_through is None or state.closed_through < since:
+            facts_forget(merchant_id=merchant_id)
             return
         for cube in CUBES:
             cube.model.objects.filter(merchant_id=merchant_id, day__gte=since).delete()
         state.closed_through = since - timedelta(days=1)
         state.save(update_fields=["closed_through"])
+    facts_forget(merchant_id=merchant_id)
 
 
 def totals(rows: Iterable[Row], measures: tuple[str, ...], *keys: str) -> dict[Any, Row]:

@@ -6,7 +6,7 @@ from before Mendian: no points and no stored value on these orders, so the ledge
 The data is shaped like a real chain's: a few members buy often and most seldom (the member of each
 order is drawn from a skewed distribution), a quarter of the orders are walk-ins, weekends and the
 holiday months sell more, members buy mostly in the store they joined, nobody buys before joining,
-and about one order in twenty is refunded, in full or one line, a few days later. The members'
+and about one order in twenty is refunded, in full or one line, a few days later (the recent ones not yet). The members'
 statistics (orders, spend net of refunds, first and last visit) are then computed from the orders.
 """
 
@@ -27,6 +27,7 @@ from mendian.core.seeding import SeedContext
 from mendian.members.models import Member
 from mendian.pos.models import Order, OrderLine, Payment, Refund, RefundLine, RefundPayment
 
+from .facts import facts_build
 from .rollups import rollup
 
 ORDER = 70
@@ -61,9 +62,12 @@ def seed(ctx: SeedContext) -> None:
     history.write()
     rolled = time.perf_counter()
     days = rollup(merchant=ctx.data["merchant"])
+    built = time.perf_counter()
+    members = facts_build(merchant=ctx.data["merchant"])
     ctx.write(f"  {count:,} orders of history in {history.spent_writing:.0f} s, members' statistics in "
               f"{history.spent_statistics:.0f} s, {days} days of figures for the dashboards in "
-              f"{time.perf_counter() - rolled:.0f} s ({time.perf_counter() - started:.0f} s in all)")
+              f"{built - rolled:.0f} s, facts of {members or 0:,} members in {time.perf_counter() - built:.0f} s "
+              f"({time.perf_counter() - started:.0f} s in all)")
 
 
 class History:
@@ -153,8 +157,9 @@ class History:
                                     qty * unit, qty * (unit - member_unit), 0, "[]", 0, 0, qty * member_unit, 0,
                                     product.cost_fen, 0, 0, 0, 0, 0, 0])
             refunded = 0
-            refund_at = max(when, min(when + timedelta(days=rng.randint(0, 10), hours=rng.randint(0, 8)),
-                                      self.now - timedelta(seconds=1)))
+            refund_at = when + timedelta(days=rng.randint(0, 10), hours=rng.randint(0, 8))
+            if refund_at >= self.now:  # the customer has not come back to return it yet
+                refund_all = refund_one = False
             if refund_all or refund_one:
                 for line in (order_lines if refund_all else order_lines[-1:]):
                     line[18], line[19] = line[5], line[14]  # refunded qty and amount

@@ -7,16 +7,18 @@ from django_tasks import task
 
 @task()
 def analytics_daily(merchant_id: int, day: str) -> dict[str, int]:
-    """The nightly run: yesterday's figures stored, rule tags, RFM scores and segment counts brought up
-    to date."""
+    """The nightly run: yesterday's figures and the members' facts stored, rule tags, RFM scores and segment
+    counts brought up to date."""
     from mendian.tenancy.models import Merchant
 
+    from .facts import facts_build
     from .rfm import rfm_recompute
     from .rollups import rollup
     from .segments import segments_recount, tag_rules_run
 
     merchant = Merchant.objects.get(pk=merchant_id)
-    return {"days_rolled_up": rollup(merchant=merchant), "tag_rules": tag_rules_run(merchant_id=merchant_id),
+    return {"days_rolled_up": rollup(merchant=merchant), "members_with_facts": facts_build(merchant=merchant) or 0,
+            "tag_rules": tag_rules_run(merchant_id=merchant_id),
             "rfm_scored": rfm_recompute(merchant=merchant), "segments": segments_recount(merchant=merchant)}
 
 

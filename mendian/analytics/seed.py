@@ -144,17 +144,16 @@ class History:
 
     def _write_parallel(self, chunks: list[tuple[int, int]]) -> None:
         """A worker process (forked, so it has the members) makes the chunks and their ``COPY`` text, with ids
-        from its own connection; this process copies them in, in the command's transaction. The foreign keys
-        are checked at the end of each ``COPY`` rather than all at commit, so PostgreSQL's checking overlaps
-        with the worker making the next chunk."""
+        from its own connection; this process copies them in, in the command's transaction, while the worker
+        makes the next chunk. (The foreign keys are still checked at commit: checking them at the end of each
+        ``COPY`` with ``SET CONSTRAINTS ALL IMMEDIATE`` was measured slower, 42 s against 18 s of writing plus
+        about 13 s more at commit for 200,000 orders.)"""
         settings = connection.settings_dict
         params = {"dbname": settings["NAME"], "user": settings["USER"], "password": settings["PASSWORD"],
                   "host": settings["HOST"], "port": settings["PORT"]}
         context = multiprocessing.get_context("fork")
         queue = context.Queue(maxsize=2)
         worker = context.Process(target=self._produce, args=(chunks, queue, params), daemon=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         worker.start()
         try:
             for index, _size in chunks:
@@ -167,8 +166,6 @@ class History:
             if worker.is_alive():
                 worker.terminate()
                 worker.join()
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     @staticmethod
     def _receive(queue: Any, worker: Any) -> list[str]:

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Exists, Model, OuterRef
 from django.utils import timezone
 
 from mendian.core.bulk import copy_lines, copy_text, insert_rows, reserve_ids
@@ -279,6 +279,5 @@ class History:
                 f"FROM {order} WHERE merchant_id = %s AND member_id IS NOT NULL GROUP BY member_id) AS s "
                 f"WHERE {member}.id = s.member_id AND {member}.merchant_id = %s",
                 [self.merchant_id, self.merchant_id])
-        Member.objects.filter(merchant=self.merchant).exclude(
-            pk__in=Order.objects.filter(merchant=self.merchant, member__isnull=False).values("member_id")).update(
+        Member.objects.filter(~Exists(Order.objects.filter(member_id=OuterRef("pk"))), merchant=self.merchant).update(
             order_count=0, total_spent_fen=0, first_visit_at=None, last_visit_at=None)

@@ -3,10 +3,14 @@
 import random
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import F, Sum
+from django.utils import timezone
 
 from mendian.analytics.seed import History
+from mendian.catalog.models import Product
 from mendian.core.seeding import SeedContext
 from mendian.members.models import Member
 from mendian.members.testing import make_member
@@ -57,3 +61,47 @@ def test_history_orders_lines_payments_and_refunds_agree(world):
     out = StringIO()
     call_command("check_ledgers", stdout=out)
     assert "balance" in out.getvalue()
+
+
+def _history_rows(world, members, monkeypatch, *, parallel: bool):
+    """The history of a fixed seed and moment, without its ids, and the members' statistics."""
+    import mendian.analytics.seed as seed
+
+    moment = timezone.now()
+    monkeypatch.setattr(seed.timezone, "now", lambda: moment)
+    monkeypatch.setattr(seed, "BATCH", 150)  # several chunks
+    monkeypatch.setattr(seed, "PARALLEL_FROM", 1 if parallel else 10**9)
+    products = list(Product.objects.filter(merchant=world.merchant).order_by("id"))
+    ctx = SeedContext(write=lambda _text: None, orders=700, rng=random.Random(5),
+                      data={"merchant": world.merchant, "stores": world.stores, "products": products})
+    History(ctx, 700).write()
+    orders = Order.objects.filter(merchant=world.merchant).order_by("no")
+    rows = [(o.no, o.store_id, o.member_id, o.business_date, o.status, o.subtotal_fen, o.payable_fen, o.refunded_fen,
+             o.created_at, [(line.product_id, line.qty, line.payable_fen, line.refunded_qty) for line in o.lines.all()],
+             [(p.method, p.amount_fen, p.tendered_fen, p.refunded_fen) for p in o.payments.all()],
+             [(r.amount_fen, r.created_at, r.store_id, sorted(x.amount_fen for x in r.lines.all()),
+               [x.amount_fen for x in r.payments.all()]) for r in o.refunds.all()])
+            for o in orders.prefetch_related("lines", "payments", "refunds__lines", "refunds__payments")]
+    statistics = sorted(Member.objects.filter(pk__in=[m.pk for m in members])
+                        .values_list("pk", "order_count", "total_spent_fen", "first_visit_at", "last_visit_at"))
+    return rows, statistics
+
+
+@pytest.mark.postgres
+def test_history_made_by_a_worker_process_is_the_history_made_in_process(world, monkeypatch):
+    make_product(world, name="洗剪吹", kind="service", price_fen=8800, member_price_fen=6800)
+    make_product(world, name="洗发水\t特价", price_fen=5900)  # a tab, as COPY must escape it
+    make_product(world, name="护理", price_fen=19900)
+    members = [make_member(world, store_index=i % 2) for i in range(40)]
+    in_process, statistics = _history_rows(world, members, monkeypatch, parallel=False)
+    with connection.cursor() as cursor:
+        for table in ("pos_refundpayment", "pos_refundline", "pos_refund", "pos_payment", "pos_orderline"):
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("DELETE FROM pos_order WHERE merchant_id = %s", [world.merchant.pk])
+    by_worker, worker_statistics = _history_rows(world, members, monkeypatch, parallel=True)
+    assert len(by_worker) == 700
+    assert any(row[11] for row in by_worker)  # refunds
+    assert by_worker == in_process
+    assert worker_statistics == statistics
+    assert any(s[1] for s in statistics)
+    assert Product.objects.get(name="洗发水\t特价").pk in {line[0] for row in by_worker for line in row[9]}

@@ -42,6 +42,9 @@ def test_phone_layout_has_a_working_menu(live_server):
         staff_link = page.locator("#side-nav a[href='/staff/']")
         assert not staff_link.is_visible()
         page.click("button.navbar-toggler")
+        # Bootstrap marks the menu "collapse show" once its opening transition has ended; a tap
+        # while it is still sliding open can land beside the link
+        page.wait_for_selector("#side-nav.collapse.show")
         staff_link.wait_for(state="visible")
         staff_link.click()
         page.wait_for_url(f"{live_server.url}/staff/")

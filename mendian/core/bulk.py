@@ -7,12 +7,13 @@ every table be written in one pass, with the foreign keys already filled in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import Model
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import ForeignKey, Model
 
 _SEQUENCE_NAME = re.compile(r'[A-Za-z0-9_."]+')
 
@@ -118,6 +119,57 @@ def copy_text(model: type[Model], columns: Sequence[str], text: str) -> None:
     with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN") as copy:
         copy.write(text)
+
+
+@contextmanager
+def foreign_keys_checked_in_bulk(models: Sequence[type[Model]]) -> Iterator[bool]:
+    """Rows of ``models`` written inside this block have their foreign keys checked once, in bulk, at its
+    end, instead of one by one at commit. Yields whether it could (PostgreSQL, with the right to set
+    ``session_replication_role``); otherwise it does nothing and the keys are checked at commit as usual.
+
+    Call inside a transaction. PostgreSQL checks a foreign key with a trigger per row and per key, queued
+    until commit: tens of millions of index probes for a large history. Here the triggers are off for the
+    block (``session_replication_role = replica``, for this transaction only, as ``pg_restore
+    --disable-triggers`` does) and each key of the rows added (ids above the largest before the block) is
+    then checked by one anti-join; a row pointing nowhere raises ``IntegrityError``, which rolls the whole
+    transaction back — the same guarantee as the triggers give."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield False
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        except DatabaseError:  # not a superuser, nor granted SET on it: the triggers stay
+            yield False
+            return
+        before = {}
+        for model in models:
+            cursor.execute(f"SELECT COALESCE(MAX({quote(model._meta.pk.column)}), 0) "
+                           f"FROM {quote(model._meta.db_table)}")
+            before[model] = cursor.fetchone()[0]
+        # On an error the transaction is rolled back, and the setting with it (SET LOCAL).
+        yield True
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        cursor.execute("SHOW work_mem")
+        work_mem = cursor.fetchone()[0]
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # the anti-joins hash the parents' keys in memory
+        for model in models:
+            for field in model._meta.concrete_fields:
+                if not isinstance(field, ForeignKey) or not field.db_constraint:
+                    continue
+                child, parent = quote(model._meta.db_table), quote(field.related_model._meta.db_table)
+                column, target = quote(field.column), quote(field.target_field.column)
+                cursor.execute(
+                    f"SELECT c.{column} FROM {child} c WHERE c.{quote(model._meta.pk.column)} > %s "
+                    f"AND c.{column} IS NOT NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM {parent} p WHERE p.{target} = c.{column}) LIMIT 1", [before[model]])
+                missing = cursor.fetchone()
+                if missing is not None:
+                    raise IntegrityError(f"{model._meta.db_table}.{field.column} = {missing[0]} points to no row "
+                                         f"of {field.related_model._meta.db_table}")
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -88,3 +88,26 @@ def test_on_sqlite_it_does_nothing_and_the_rows_are_written(world, is_postgres):
         assert in_bulk is False
         ids = _write(world, None)
     assert Tag.objects.filter(pk__in=ids).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_rows_pointed_to_are_held_until_commit(world):
+    import psycopg
+
+    group = TagGroup.objects.create(merchant=world.merchant, name="已提交")
+    settings = connection.settings_dict
+    other = psycopg.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
+                            port=settings["PORT"], autocommit=True)
+    try:
+        other.execute("SET lock_timeout = '300ms'")
+        with transaction.atomic():
+            with foreign_keys_checked_in_bulk([Tag]) as in_bulk:
+                assert in_bulk is True
+                _write(world, group.pk)
+            # another session cannot delete the group under the new, uncommitted tags
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(f"DELETE FROM {TagGroup._meta.db_table} WHERE id = %s", [group.pk])
+        assert Tag.objects.filter(group=group).count() == 2
+    finally:
+        other.close()

@@ -16,8 +16,10 @@ from typing import Any
 from mendian.core.bulk import insert_rows, reserve_ids
 from mendian.loyalty.bulk import OpeningPoints
 from mendian.loyalty.bulk import bulk_open_accounts as open_loyalty
+from mendian.loyalty.models import LoyaltyAccount, PointsEntry
 from mendian.wallet.bulk import OpeningBalance
 from mendian.wallet.bulk import bulk_open_accounts as open_wallet
+from mendian.wallet.models import WalletAccount, WalletEntry
 
 from .codes import CARD_DIGITS
 from .models import Member
@@ -26,6 +28,9 @@ MEMBER_COLUMNS = ("id", "merchant_id", "created_at", "updated_at", "phone", "nam
                   "birthday_is_lunar", "lunar_birthday_month", "lunar_birthday_day", "lunar_birthday_leap",
                   "registered_store_id", "source_channel", "source_staff_id", "referrer_id", "leaflet_code", "notes",
                   "card_no", "code_secret", "custom_fields", "order_count", "total_spent_fen")
+
+# The tables ``bulk_register`` writes (for ``foreign_keys_checked_in_bulk`` around it).
+TABLES = (Member, LoyaltyAccount, PointsEntry, WalletAccount, WalletEntry)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mendian.core.bulk import insert_rows
+from mendian.core.bulk import foreign_keys_checked_in_bulk, insert_rows
 from mendian.core.errors import DomainError, InvalidInput
 from mendian.core.money import parse_yuan
 from mendian.core.phones import normalize_phone
@@ -36,7 +36,7 @@ from mendian.loyalty.services import points_rule_get
 from mendian.tenancy.models import Store
 from mendian.tenancy.services.audit import audit_record
 
-from .bulk import NewMember, bulk_register
+from .bulk import TABLES, NewMember, bulk_register
 from .fields import clean_value
 from .models import CustomField, ImportJob, Member, MemberTag, Tag
 
@@ -348,7 +348,7 @@ def import_run(*, job: ImportJob, progress: Callable[[int], None] | None = None)
     when = timezone.now()
     errors, imported, skipped, chunk = [], 0, 0, []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), foreign_keys_checked_in_bulk([*TABLES, MemberTag]):
             for number, cells in _body(job):
                 row, reasons = checker.check(number, cells)
                 if row is None:

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from mendian.core.bulk import foreign_keys_checked_in_bulk
 from mendian.core.seeding import SeedContext
 from mendian.core.time import local_today
 from mendian.tenancy.access import Access
 
-from .bulk import NewMember, bulk_register
+from .bulk import TABLES, NewMember, bulk_register
 from .models import Member
 
 ORDER = 40
@@ -70,7 +71,7 @@ def seed(ctx: SeedContext) -> None:
     today = local_today(merchant.timezone)
     for start in range(0, len(rows), 5000):
         chunk = rows[start:start + 5000]
-        with transaction.atomic():
+        with transaction.atomic(), foreign_keys_checked_in_bulk(TABLES):
             ids += bulk_register(merchant_id=merchant.pk, rows=chunk, channel=Member.Channel.COUNTER,
                                  when=timezone.now(), today=today, expire_after_days=rule.expire_after_days,
                                  taken_cards=taken)

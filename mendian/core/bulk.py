@@ -127,7 +127,9 @@ def foreign_keys_checked_in_bulk(models: Sequence[type[Model]]) -> Iterator[bool
     end, instead of one by one at commit. Yields whether it could (PostgreSQL, with the right to set
     ``session_replication_role``); otherwise it does nothing and the keys are checked at commit as usual.
 
-    Call inside a transaction. PostgreSQL checks a foreign key with a trigger per row and per key, queued
+    Call inside a transaction, and list every table the block writes: the triggers are off for all of
+    them, so the keys of rows in a table not listed are not checked at all. PostgreSQL checks a foreign
+    key with a trigger per row and per key, queued
     until commit: tens of millions of index probes for a large history. Here the triggers are off for the
     block (``session_replication_role = replica``, for this transaction only, as ``pg_restore
     --disable-triggers`` does) and each key of the rows added (ids above the largest before the block) is

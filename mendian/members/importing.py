@@ -33,7 +33,7 @@ from mendian.core.phones import normalize_phone
 from mendian.core.time import local_today
 from mendian.loyalty.models import Level
 from mendian.loyalty.services import points_rule_get
-from mendian.tenancy.models import Store
+from mendian.tenancy.models import AuditEntry, Store
 from mendian.tenancy.services.audit import audit_record
 
 from .bulk import TABLES, NewMember, bulk_register
@@ -348,7 +348,7 @@ def import_run(*, job: ImportJob, progress: Callable[[int], None] | None = None)
     when = timezone.now()
     errors, imported, skipped, chunk = [], 0, 0, []
     try:
-        with transaction.atomic(), foreign_keys_checked_in_bulk([*TABLES, MemberTag]):
+        with transaction.atomic(), foreign_keys_checked_in_bulk([*TABLES, MemberTag, Tag, AuditEntry]):
             for number, cells in _body(job):
                 row, reasons = checker.check(number, cells)
                 if row is None:

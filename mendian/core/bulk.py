@@ -6,15 +6,24 @@ every table be written in one pass, with the foreign keys already filled in.
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from queue import Empty
+from typing import Any, TypeVar
 
+import psycopg
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import ForeignKey, Model
 
+# Rows added by a bulk-checked block from which its tables are analysed before the checks (ANALYZE holds a
+# lock against another ANALYZE of the table until commit, so small imports leave it to autovacuum).
+ANALYZE_FROM = 100_000
 _SEQUENCE_NAME = re.compile(r'[A-Za-z0-9_."]+')
 
 
@@ -121,6 +130,94 @@ def copy_text(model: type[Model], columns: Sequence[str], text: str) -> None:
         copy.write(text)
 
 
+@dataclass
+class Table:
+    """Rows for one table: values in ``columns`` order, or their ``COPY`` text (``copy_lines``)."""
+
+    model: type[Model]
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]] | str
+
+
+def write_tables(tables: Iterable[Table]) -> None:
+    """Write each table's rows, in the order given (parents before children is not needed inside
+    ``foreign_keys_checked_in_bulk``, but is elsewhere)."""
+    for table in tables:
+        if isinstance(table.rows, str):
+            copy_text(table.model, table.columns, table.rows)
+        else:
+            insert_rows(table.model, table.columns, table.rows)
+
+
+Item = TypeVar("Item")
+
+
+class WorkerFailed(RuntimeError):
+    """The worker process stopped, or failed with an error that could not be sent back as it was."""
+
+
+@contextmanager
+def made_by_worker(produce: Callable[[Any], Iterable[Item]]) -> Iterator[Iterator[Item]]:
+    """The items of ``produce(cursor)``, made by a forked worker process while this one uses the ones before
+    (PostgreSQL): on two cores, one process reads, checks and builds rows while the other writes them.
+
+    The worker has a copy of this process as it was (fork) and a connection of its own, in autocommit:
+    ``cursor`` is a raw psycopg cursor on it, for ids (``reserve_ids(..., cursor=cursor)``, sequences are not
+    transactional) and for reading what is committed. It must not use the ORM, whose connection is this
+    process's. At most two items wait in the queue. An error in the worker is raised here, as the same
+    exception where it can be sent back (the worker's traceback in its notes), else as ``WorkerFailed``;
+    leaving the block early stops the worker."""
+    settings = connection.settings_dict
+    params = {"dbname": settings["NAME"], "user": settings["USER"], "password": settings["PASSWORD"],
+              "host": settings["HOST"], "port": settings["PORT"]}
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=2)
+    worker = context.Process(target=_work, args=(produce, queue, {k: v for k, v in params.items() if v}),
+                             daemon=True)
+    worker.start()
+    try:
+        yield _received(queue, worker)
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        queue.close()
+
+
+def _work(produce: Callable[[Any], Iterable[Any]], queue: Any, params: dict[str, Any]) -> None:
+    try:
+        with psycopg.connect(**params, autocommit=True) as conn, conn.cursor() as cursor:
+            for item in produce(cursor):
+                queue.put(("item", item))
+        queue.put(("done", None))
+    except BaseException as error:  # sent back whole, to be raised in the parent
+        text = traceback.format_exc()
+        try:
+            sent = pickle.loads(pickle.dumps(error))
+        except Exception:  # an error that does not survive pickling arrives as its text
+            sent = None
+        queue.put(("error", (sent if isinstance(sent, Exception) else None, text)))
+
+
+def _received(queue: Any, worker: Any) -> Iterator[Any]:
+    while True:
+        try:
+            kind, value = queue.get(timeout=5)
+        except Empty:
+            if not worker.is_alive():
+                raise WorkerFailed(f"the worker process stopped (exit code {worker.exitcode})") from None
+            continue
+        if kind == "done":
+            return
+        if kind == "error":
+            error, text = value
+            if error is None:
+                raise WorkerFailed(f"the worker process failed:\n{text}")
+            error.add_note(f"in the worker process:\n{text}")
+            raise error
+        yield value
+
+
 @contextmanager
 def foreign_keys_checked_in_bulk(models: Sequence[type[Model]]) -> Iterator[bool]:
     """Rows of ``models`` written inside this block have their foreign keys checked once, in bulk, at its
@@ -158,6 +255,15 @@ def foreign_keys_checked_in_bulk(models: Sequence[type[Model]]) -> Iterator[bool
         # On an error the transaction is rolled back, and the setting with it (SET LOCAL).
         yield True
         cursor.execute("SET LOCAL session_replication_role = origin")
+        # After a large write, the planner's figures for the tables as they are now (for the checks, and for
+        # what the transaction does next): autovacuum does not see rows that are not committed yet.
+        added = 0
+        for model in models:
+            cursor.execute(f"SELECT COALESCE(MAX({quote(model._meta.pk.column)}), 0) "
+                           f"FROM {quote(model._meta.db_table)}")
+            added += max(0, cursor.fetchone()[0] - before[model])
+        if added >= ANALYZE_FROM:
+            analyze(models)
         cursor.execute("SHOW work_mem")
         work_mem = cursor.fetchone()[0]
         cursor.execute("SET LOCAL work_mem = '256MB'")  # the anti-joins hash the parents' keys in memory
@@ -187,6 +293,18 @@ def foreign_keys_checked_in_bulk(models: Sequence[type[Model]]) -> Iterator[bool
                     f"FROM {child} c WHERE c.{quote(model._meta.pk.column)} > %s){own} FOR KEY SHARE OF p) AS held",
                     [before[model]])
         cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+
+
+def analyze(models: Iterable[type[Model]]) -> None:
+    """Fresh planner statistics for the tables of ``models`` (PostgreSQL; nothing elsewhere). After a bulk
+    write inside a transaction: ANALYZE counts the transaction's own rows, which autovacuum cannot see
+    before commit, so the queries that follow in it are planned for the tables' real size."""
+    if connection.vendor != "postgresql":
+        return
+    tables = sorted({model._meta.db_table for model in models})
+    if tables:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -4,13 +4,20 @@ as ``import`` entries in their lot, in bulk inserts. The same ledger rules as ``
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from mendian.core.bulk import insert_rows, reserve_ids
+from django.db.models import Model
+
+from mendian.core.bulk import Table
 
 from .models import LoyaltyAccount, PointsEntry
+
+ACCOUNT_COLUMNS = ("id", "merchant_id", "member_id", "level_id", "level_changed_at", "points", "points_earned_total",
+                   "lots", "next_expiry_on")
+ENTRY_COLUMNS = ("merchant_id", "account_id", "member_id", "delta", "balance_after", "reason", "ref_type", "ref_id",
+                 "note", "store_id", "staff_id", "operation_key", "lots", "created_at")
 
 
 @dataclass(frozen=True)
@@ -21,23 +28,21 @@ class OpeningPoints:
     store_id: int
 
 
-def bulk_open_accounts(*, merchant_id: int, rows: Sequence[OpeningPoints], when: datetime, today: date,
-                       expire_after_days: int | None, staff_id: int | None = None) -> None:
+def opening_tables(*, merchant_id: int, rows: Sequence[OpeningPoints], when: datetime, today: date,
+                   expire_after_days: int | None, staff_id: int | None,
+                   reserve: Callable[[type[Model], int], list[int]]) -> list[Table]:
+    """The accounts and their opening entries as rows, with ids from ``reserve`` (a worker process makes
+    them for an import)."""
     expires_on = today + timedelta(days=expire_after_days) if expire_after_days else None
     key = expires_on.isoformat() if expires_on else None
 
     def lots(r: OpeningPoints) -> str:
         return json.dumps([[key, r.points]] if r.points > 0 else [])
 
-    account_ids = reserve_ids(LoyaltyAccount, len(rows))
-    insert_rows(LoyaltyAccount, ("id", "merchant_id", "member_id", "level_id", "level_changed_at", "points",
-                                 "points_earned_total", "lots", "next_expiry_on"),
-                ((aid, merchant_id, r.member_id, r.level_id, when if r.level_id else None, r.points, 0, lots(r),
-                  expires_on if r.points > 0 else None)
-                 for aid, r in zip(account_ids, rows, strict=True)))
-    insert_rows(PointsEntry, ("merchant_id", "account_id", "member_id", "delta", "balance_after", "reason",
-                              "ref_type", "ref_id", "note", "store_id", "staff_id", "operation_key", "lots",
-                              "created_at"),
-                ((merchant_id, aid, r.member_id, r.points, r.points, PointsEntry.Reason.IMPORT, "import", None,
-                  "opening balance", r.store_id, staff_id, None, lots(r), when)
-                 for aid, r in zip(account_ids, rows, strict=True) if r.points > 0))
+    account_ids = reserve(LoyaltyAccount, len(rows))
+    accounts = [(aid, merchant_id, r.member_id, r.level_id, when if r.level_id else None, r.points, 0, lots(r),
+                 expires_on if r.points > 0 else None) for aid, r in zip(account_ids, rows, strict=True)]
+    entries = [(merchant_id, aid, r.member_id, r.points, r.points, PointsEntry.Reason.IMPORT.value, "import", None,
+                "opening balance", r.store_id, staff_id, None, lots(r), when)
+               for aid, r in zip(account_ids, rows, strict=True) if r.points > 0]
+    return [Table(LoyaltyAccount, ACCOUNT_COLUMNS, accounts), Table(PointsEntry, ENTRY_COLUMNS, entries)]

@@ -132,7 +132,9 @@ class PointsEntry(MerchantOwned):
         indexes = [
             models.Index(fields=["merchant", "member", "-id"], name="points_entry_member"),
             models.Index(fields=["merchant", "created_at"], name="points_entry_time"),
-            models.Index(fields=["merchant", "ref_type", "ref_id"], name="points_entry_ref"),
+            # entries with no reference (opening balances, manual changes) are never looked up by it
+            models.Index(fields=["merchant", "ref_type", "ref_id"], condition=models.Q(ref_id__isnull=False),
+                         name="points_entry_ref"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "operation_key"], condition=Q(operation_key__isnull=False),

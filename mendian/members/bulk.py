@@ -8,17 +8,19 @@ import base64
 import json
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from mendian.core.bulk import insert_rows, reserve_ids
+from django.db.models import Model
+
+from mendian.core.bulk import Table, reserve_ids, write_tables
 from mendian.loyalty.bulk import OpeningPoints
-from mendian.loyalty.bulk import bulk_open_accounts as open_loyalty
+from mendian.loyalty.bulk import opening_tables as open_loyalty
 from mendian.loyalty.models import LoyaltyAccount, PointsEntry
 from mendian.wallet.bulk import OpeningBalance
-from mendian.wallet.bulk import bulk_open_accounts as open_wallet
+from mendian.wallet.bulk import opening_tables as open_wallet
 from mendian.wallet.models import WalletAccount, WalletEntry
 
 from .codes import CARD_DIGITS
@@ -65,19 +67,29 @@ def card_numbers(count: int, taken: set[int]) -> list[str]:
 def bulk_register(*, merchant_id: int, rows: Sequence[NewMember], channel: str, when: datetime, today: date,
                   expire_after_days: int | None, taken_cards: set[int], staff_id: int | None = None) -> list[int]:
     """Write the members with their accounts; returns their ids in the order of ``rows``."""
-    member_ids = reserve_ids(Member, len(rows))
-    cards = card_numbers(len(rows), taken_cards)
-    insert_rows(Member, MEMBER_COLUMNS, (
-        (mid, merchant_id, r.joined_at or when, r.joined_at or when, r.phone, r.name, r.gender, r.birthday, False,
-         None, None, False, r.store_id, r.channel or channel, staff_id, None, "", r.notes, card,
-         base64.b32encode(os.urandom(20)).decode(), json.dumps(r.custom, ensure_ascii=False), 0, 0)
-        for mid, r, card in zip(member_ids, rows, cards, strict=True)
-    ))
-    open_loyalty(merchant_id=merchant_id, when=when, today=today, expire_after_days=expire_after_days,
-                 staff_id=staff_id,
-                 rows=[OpeningPoints(mid, r.level_id, r.points, r.store_id) for mid, r in zip(member_ids, rows,
-                                                                                               strict=True)])
-    open_wallet(merchant_id=merchant_id, when=when, staff_id=staff_id,
-                rows=[OpeningBalance(mid, r.store_id, r.principal_fen, r.bonus_fen)
-                      for mid, r in zip(member_ids, rows, strict=True)])
+    member_ids, tables = register_tables(merchant_id=merchant_id, rows=rows, channel=channel, when=when, today=today,
+                                         expire_after_days=expire_after_days, taken_cards=taken_cards,
+                                         staff_id=staff_id, reserve=reserve_ids)
+    write_tables(tables)
     return member_ids
+
+
+def register_tables(*, merchant_id: int, rows: Sequence[NewMember], channel: str, when: datetime, today: date,
+                    expire_after_days: int | None, taken_cards: set[int], staff_id: int | None,
+                    reserve: Callable[[type[Model], int], list[int]]) -> tuple[list[int], list[Table]]:
+    """The members and their accounts as rows of ``TABLES`` (ids from ``reserve``: a worker process makes
+    them for a large import), with the members' ids in the order of ``rows``."""
+    member_ids = reserve(Member, len(rows))
+    cards = card_numbers(len(rows), taken_cards)
+    members = [(mid, merchant_id, r.joined_at or when, r.joined_at or when, r.phone, r.name, r.gender, r.birthday,
+                False, None, None, False, r.store_id, r.channel or channel, staff_id, None, "", r.notes, card,
+                base64.b32encode(os.urandom(20)).decode(), json.dumps(r.custom, ensure_ascii=False), 0, 0)
+               for mid, r, card in zip(member_ids, rows, cards, strict=True)]
+    loyalty = open_loyalty(merchant_id=merchant_id, when=when, today=today, expire_after_days=expire_after_days,
+                           staff_id=staff_id, reserve=reserve,
+                           rows=[OpeningPoints(mid, r.level_id, r.points, r.store_id)
+                                 for mid, r in zip(member_ids, rows, strict=True)])
+    wallet = open_wallet(merchant_id=merchant_id, when=when, staff_id=staff_id, reserve=reserve,
+                         rows=[OpeningBalance(mid, r.store_id, r.principal_fen, r.bonus_fen)
+                               for mid, r in zip(member_ids, rows, strict=True)])
+    return member_ids, [Table(Member, MEMBER_COLUMNS, members), *loyalty, *wallet]

@@ -45,7 +45,7 @@ class Member(MerchantOwned, TimeStamped):
     source_staff = models.ForeignKey("tenancy.Staff", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("registered by"), db_index=False)
     referrer = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals",
-                                 verbose_name=_("referred by"))
+                                 verbose_name=_("referred by"), db_index=False)
     leaflet_code = models.CharField(_("leaflet code"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     card_no = models.CharField(_("card number"), max_length=16)
@@ -69,6 +69,9 @@ class Member(MerchantOwned, TimeStamped):
             models.Index(fields=["merchant", "registered_store", "created_at"], name="member_merchant_store"),
             models.Index(fields=["merchant", "created_at"], name="member_merchant_created"),
             models.Index(fields=["merchant", "name"], name="member_merchant_name"),
+            # Few members have a referrer: the index holds only them (an import or the scale demo writes
+            # a million members without one, and an index entry for each would be a tenth of the work).
+            models.Index(fields=["referrer"], condition=models.Q(referrer__isnull=False), name="member_referrer"),
         ]
 
     def __str__(self) -> str:

@@ -69,14 +69,16 @@ def seed(ctx: SeedContext) -> None:
     ids: list[int] = []
     taken: set[int] = set()
     today = local_today(merchant.timezone)
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start:start + 5000]
-        with transaction.atomic(), foreign_keys_checked_in_bulk(TABLES):
+    # One block for all of them: checked in bulk per chunk, each check would read the rows of the chunks
+    # before it again (a million members took minutes more at every 100,000).
+    with transaction.atomic(), foreign_keys_checked_in_bulk(TABLES):
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start:start + 5000]
             ids += bulk_register(merchant_id=merchant.pk, rows=chunk, channel=Member.Channel.COUNTER,
                                  when=timezone.now(), today=today, expire_after_days=rule.expire_after_days,
                                  taken_cards=taken)
-        if scale and start % 100_000 == 0:
-            ctx.write(f"  members: {start + len(chunk):,} / {count:,}")
+            if scale and start % 100_000 == 0:
+                ctx.write(f"  members: {start + len(chunk):,} / {count:,}")
     ctx.data["member_ids"] = ids
     if not scale:
         _history(ctx, ids)

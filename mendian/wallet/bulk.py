@@ -4,13 +4,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from mendian.core.bulk import insert_rows, reserve_ids
+from django.db.models import Model
+
+from mendian.core.bulk import Table
 
 from .models import WalletAccount, WalletEntry
+
+ACCOUNT_COLUMNS = ("id", "merchant_id", "member_id", "principal_fen", "bonus_fen", "pools", "recharged_total_fen")
+ENTRY_COLUMNS = ("merchant_id", "account_id", "member_id", "principal_delta_fen", "bonus_delta_fen",
+                 "principal_after_fen", "bonus_after_fen", "reason", "ref_type", "ref_id", "store_id", "staff_id",
+                 "note", "parts", "created_at")
 
 
 @dataclass(frozen=True)
@@ -21,22 +28,19 @@ class OpeningBalance:
     bonus_fen: int
 
 
-def bulk_open_accounts(*, merchant_id: int, rows: Sequence[OpeningBalance], when: datetime,
-                       staff_id: int | None = None) -> None:
-    account_ids = reserve_ids(WalletAccount, len(rows))
+def opening_tables(*, merchant_id: int, rows: Sequence[OpeningBalance], when: datetime, staff_id: int | None,
+                   reserve: Callable[[type[Model], int], list[int]]) -> list[Table]:
+    """The accounts and their opening entries as rows, with ids from ``reserve`` (a worker process makes
+    them for an import)."""
+    account_ids = reserve(WalletAccount, len(rows))
 
     def pools(r: OpeningBalance) -> str:
         return json.dumps({str(r.store_id): [r.principal_fen, r.bonus_fen]} if r.principal_fen or r.bonus_fen else {})
 
-    insert_rows(WalletAccount, ("id", "merchant_id", "member_id", "principal_fen", "bonus_fen", "pools",
-                                "recharged_total_fen"),
-                ((aid, merchant_id, r.member_id, r.principal_fen, r.bonus_fen, pools(r), 0)
-                 for aid, r in zip(account_ids, rows, strict=True)))
-    funded = [(aid, r) for aid, r in zip(account_ids, rows, strict=True) if r.principal_fen or r.bonus_fen]
-    insert_rows(WalletEntry, ("merchant_id", "account_id", "member_id", "principal_delta_fen", "bonus_delta_fen",
-                              "principal_after_fen", "bonus_after_fen", "reason", "ref_type", "ref_id", "store_id",
-                              "staff_id", "note", "parts", "created_at"),
-                ((merchant_id, aid, r.member_id, r.principal_fen, r.bonus_fen, r.principal_fen, r.bonus_fen,
-                  WalletEntry.Reason.IMPORT, "import", None, r.store_id, staff_id, "opening balance",
-                  json.dumps([[r.store_id, r.principal_fen, r.bonus_fen]]), when)
-                 for aid, r in funded))
+    accounts = [(aid, merchant_id, r.member_id, r.principal_fen, r.bonus_fen, pools(r), 0)
+                for aid, r in zip(account_ids, rows, strict=True)]
+    entries = [(merchant_id, aid, r.member_id, r.principal_fen, r.bonus_fen, r.principal_fen, r.bonus_fen,
+                WalletEntry.Reason.IMPORT.value, "import", None, r.store_id, staff_id, "opening balance",
+                json.dumps([[r.store_id, r.principal_fen, r.bonus_fen]]), when)
+               for aid, r in zip(account_ids, rows, strict=True) if r.principal_fen or r.bonus_fen]
+    return [Table(WalletAccount, ACCOUNT_COLUMNS, accounts), Table(WalletEntry, ENTRY_COLUMNS, entries)]

@@ -141,7 +141,9 @@ class WalletEntry(MerchantOwned):
         indexes = [
             models.Index(fields=["merchant", "member", "-id"], name="wallet_entry_member"),
             models.Index(fields=["merchant", "created_at"], name="wallet_entry_time"),
-            models.Index(fields=["merchant", "ref_type", "ref_id"], name="wallet_entry_ref"),
+            # entries with no reference (opening balances, manual changes) are never looked up by it
+            models.Index(fields=["merchant", "ref_type", "ref_id"], condition=models.Q(ref_id__isnull=False),
+                         name="wallet_entry_ref"),
         ]
 
     @property

@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from mendian.core import bulk
 from mendian.core.bulk import foreign_keys_checked_in_bulk, insert_rows, reserve_ids
 from mendian.members.models import Tag, TagGroup
 
@@ -41,6 +42,30 @@ def test_rows_with_good_keys_are_kept_and_the_triggers_come_back(world):
             insert_rows(TagGroup, GROUP_COLUMNS, [(group_id, world.merchant.pk, "来源", 0, now, now)])
         assert _role() == "origin"
     assert set(Tag.objects.filter(pk__in=ids).values_list("group_id", flat=True)) == {group_id}
+
+
+def _planned_rows(model) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [model._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("threshold, analysed", [(50, True), (10_000, False)])
+def test_a_large_block_leaves_the_planner_the_size_of_its_tables(world, monkeypatch, threshold, analysed):
+    """ANALYZE inside the transaction counts its own rows, which autovacuum cannot see before commit."""
+    monkeypatch.setattr(bulk, "ANALYZE_FROM", threshold)
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # what the planner knew before: not these rows
+            cursor.execute("ANALYZE members_tag")
+        known = _planned_rows(Tag)
+        with foreign_keys_checked_in_bulk([Tag]):
+            _write(world, None, names=tuple(f"标签{n}" for n in range(120)))
+        after = _planned_rows(Tag)
+    if analysed:
+        assert after >= known + 120
+    else:
+        assert after == known
 
 
 @pytest.mark.postgres
@@ -111,3 +136,85 @@ def test_the_rows_pointed_to_are_held_until_commit(world):
         assert Tag.objects.filter(group=group).count() == 2
     finally:
         other.close()
+
+
+# --- a worker process making the rows -------------------------------------------------------
+def _tags_made_in_worker(merchant_id: int, count: int, *, as_text: bool):
+    from mendian.core.bulk import Table, copy_lines
+
+    def produce(cursor):
+        now = timezone.now()
+        for batch in range(count):
+            ids = reserve_ids(Tag, 2, cursor=cursor)
+            rows = [(pk, merchant_id, None, f"批{batch}-{n}\t制表", "secondary", now, now) for n, pk in enumerate(ids)]
+            yield [Table(Tag, TAG_COLUMNS, copy_lines(rows) if as_text else rows)]
+    return produce
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("as_text", [False, True])
+def test_a_worker_makes_the_rows_in_order_with_ids_of_its_own_and_this_process_writes_them(world, as_text):
+    from mendian.core.bulk import made_by_worker, write_tables
+
+    received = []
+    with transaction.atomic(), made_by_worker(_tags_made_in_worker(world.merchant.pk, 5, as_text=as_text)) as made:
+        for tables in made:
+            received.append(tables)
+            write_tables(tables)
+    assert len(received) == 5
+    names = list(Tag.objects.filter(merchant=world.merchant).order_by("id").values_list("name", flat=True))
+    assert names == [f"批{b}-{n}\t制表" for b in range(5) for n in range(2)]  # the tab survives the text form
+    ids = list(Tag.objects.filter(merchant=world.merchant).values_list("id", flat=True))
+    assert len(set(ids)) == 10
+    # the worker's ids came from the sequence: the next one this process takes is above them all
+    assert Tag.objects.create(merchant=world.merchant, name="之后").pk > max(ids)
+
+
+@pytest.mark.postgres
+def test_an_error_in_the_worker_is_raised_here_as_itself_and_nothing_is_kept(world):
+    from mendian.core.bulk import made_by_worker, write_tables
+    from mendian.core.errors import InvalidInput
+
+    def produce(cursor):
+        yield from _tags_made_in_worker(world.merchant.pk, 2, as_text=False)(cursor)
+        raise InvalidInput("bad_row", "第 3 行有误", detail={"row": 3})
+
+    with pytest.raises(InvalidInput) as raised, transaction.atomic(), made_by_worker(produce) as made:
+        for tables in made:
+            write_tables(tables)
+    assert (raised.value.code, raised.value.detail) == ("bad_row", {"row": 3})
+    assert any("in the worker process" in note for note in raised.value.__notes__)
+    assert not Tag.objects.filter(merchant=world.merchant).exists()
+
+
+@pytest.mark.postgres
+def test_an_error_that_cannot_be_sent_back_arrives_as_its_text(world):
+    from mendian.core.bulk import WorkerFailed, made_by_worker
+
+    class Local(Exception):  # defined in a function: pickle cannot find it again
+        pass
+
+    def produce(cursor):
+        raise Local("本地错误")
+        yield
+
+    with pytest.raises(WorkerFailed, match="本地错误"), made_by_worker(produce) as made:
+        list(made)
+
+
+@pytest.mark.postgres
+def test_leaving_early_stops_the_worker(world):
+    import multiprocessing
+
+    from mendian.core.bulk import made_by_worker
+
+    def produce(cursor):
+        n = 0
+        while True:  # would never end by itself
+            n += 1
+            yield n
+
+    with made_by_worker(produce) as made:
+        assert next(made) == 1
+        assert next(made) == 2
+    assert multiprocessing.active_children() == []

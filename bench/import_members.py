@@ -4,8 +4,9 @@
 
 The parent generates the CSV (phone, name, gender, birthday, level, points, principal, bonus, store).
 One child process stores the upload as the web page does (the import job); a second runs the check
-(dry run) and the import (bulk write in one transaction) exactly as the task worker does, and reports
-its own peak resident memory. In the same run
+(dry run) and the import (bulk write in one transaction) exactly as the task worker does — for a large
+file the import forks a helper that reads and checks the rows while it writes — and reports the peak
+resident memory of each and the peak PSS of both together (sampled every half second). In the same run
 it COPYs the same file into a scratch table and prints the ratio. The database is recreated each run.
 """
 
@@ -20,6 +21,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -75,6 +77,35 @@ def child_upload(url: str, csv_path: str) -> None:
     print(json.dumps({"job": job.pk}))
 
 
+class MemorySampler(threading.Thread):
+    """The proportional set size (PSS: shared pages split between the processes sharing them) of this
+    process and its children together, read from /proc every half second; ``peak_mb`` is the largest."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mb = 0.0
+        self.stopped = threading.Event()
+
+    @staticmethod
+    def _pss_kb(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except OSError:  # the child has just ended
+            pass
+        return 0
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stopped.wait(0.5):
+            try:
+                children = [int(c) for c in Path(f"/proc/{me}/task/{me}/children").read_text().split()]
+            except OSError:
+                children = []
+            self.peak_mb = max(self.peak_mb, sum(self._pss_kb(pid) for pid in (me, *children)) / 1024)
+
+
 def child_import(url: str, job_id: int) -> None:
     """What the task worker does: the check (dry run), then the import; timings and peak memory as JSON."""
     _setup(url)
@@ -86,16 +117,22 @@ def child_import(url: str, job_id: int) -> None:
     def load() -> ImportJob:
         return ImportJob.objects.select_related("merchant", "created_by", "store").get(pk=job_id)
 
+    sampler = MemorySampler()
+    sampler.start()
     started = time.perf_counter()
     job = importing.import_check(job=load())
     checked = time.perf_counter()
     job = importing.import_run(job=load())
     imported = time.perf_counter()
     assert job.status == "done", (job.status, job.failure, job.errors[:3])
+    sampler.stopped.set()
+    sampler.join()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    helper_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     call_command("check_ledgers", verbosity=0)
     print(json.dumps({"rows": job.imported_rows, "check_s": checked - started, "import_s": imported - checked,
-                      "peak_mb": peak_mb}))
+                      "peak_mb": peak_mb, "helper_mb": helper_mb, "pss_mb": sampler.peak_mb,
+                      "parallel": job.total_rows >= importing.PARALLEL_FROM}))
 
 
 def raw_copy(url: str, csv_path: Path) -> float:
@@ -151,7 +188,11 @@ def main() -> None:
     print(f"  check + import:   {total:7.1f} s  {rows / total:>9,.0f} rows/s")
     print(f"  raw COPY:         {copy_s:7.1f} s  {rows / copy_s:>9,.0f} rows/s")
     print(f"  import / COPY:    {figures['import_s'] / copy_s:7.1f}×")
-    print(f"  peak memory of the importing process (the worker's part: check and import): {peak_mb:.0f} MB")
+    print(f"  peak memory (resident) of the importing process (check and import): {peak_mb:.0f} MB")
+    if figures["parallel"]:
+        print(f"  peak memory (resident) of its helper process (reads and checks for the import): "
+              f"{figures['helper_mb']:.0f} MB")
+    print(f"  peak memory of both together (PSS, shared pages counted once): {figures['pss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

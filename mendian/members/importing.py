@@ -15,18 +15,28 @@ import gzip
 import io
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zipfile import BadZipFile
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mendian.core.bulk import foreign_keys_checked_in_bulk, insert_rows
+from mendian.core.bulk import (
+    Table,
+    foreign_keys_checked_in_bulk,
+    insert_rows,
+    made_by_worker,
+    reserve_ids,
+    write_tables,
+)
 from mendian.core.errors import DomainError, InvalidInput
 from mendian.core.money import parse_yuan
 from mendian.core.phones import normalize_phone
@@ -36,11 +46,13 @@ from mendian.loyalty.services import points_rule_get
 from mendian.tenancy.models import AuditEntry, Store
 from mendian.tenancy.services.audit import audit_record
 
-from .bulk import TABLES, NewMember, bulk_register
+from .bulk import TABLES, NewMember, register_tables
 from .fields import clean_value
 from .models import CustomField, ImportJob, Member, MemberTag, Tag
 
 CHUNK = 5000
+# Rows from which a worker process reads, checks and builds them while this one writes them (PostgreSQL).
+PARALLEL_FROM = 50_000
 MAX_ERRORS_KEPT = 1000
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
@@ -205,11 +217,27 @@ class RowChecker:
         self.stores = {s.code.lower(): s.pk for s in Store.objects.filter(merchant=merchant)}
         self.default_store = job.store_id
         self.customs = {f.key: f for f in CustomField.objects.filter(merchant=merchant)}
-        # Phones kept as integers where they are digits: a million of them then fit in tens of megabytes.
-        self.existing = {_phone_key(p) for p in
-                         Member.objects.filter(merchant=merchant).values_list("phone", flat=True).iterator(5000)}
+        self.merchant_id = merchant.pk
+        self.existing: set[int | str] = set()
         self.seen: dict[int | str, int] = {}
         self.today = local_today(merchant.timezone)
+
+    def know_members(self, cursor: Any) -> set[int]:
+        """Learn the merchant's members as they are now (``cursor``: Django's, or a worker's own psycopg
+        cursor): their phones, to refuse the rows of members already there; returns their card numbers.
+        Both kept as integers where they are digits: a million of each then fit in tens of megabytes."""
+        cards: set[int] = set()
+        table, last = connection.ops.quote_name(Member._meta.db_table), 0
+        while True:  # by pages of the primary key: never the whole list in memory at once
+            cursor.execute(f"SELECT id, phone, card_no FROM {table} WHERE merchant_id = %s AND id > %s "
+                           "ORDER BY id LIMIT 20000", [self.merchant_id, last])
+            page = cursor.fetchall()
+            if not page:
+                return cards
+            for _pk, phone, card in page:
+                self.existing.add(_phone_key(phone))
+                cards.add(int(card))
+            last = page[-1][0]
 
     def phone(self, raw: str) -> str:
         return normalize_phone(raw.replace(" ", "").replace("-", ""))
@@ -302,8 +330,10 @@ def _progress(job_id: int, done: int) -> None:
 def import_check(*, job: ImportJob) -> ImportJob:
     """The dry run: read and check every row, write nothing but the report."""
     checker = RowChecker(job)
+    with connection.cursor() as cursor:
+        checker.know_members(cursor)
     errors, valid, invalid = [], 0, 0
-    for number, cells in _body(job):
+    for number, cells in _body(_content(job), job.file_format):
         row, reasons = checker.check(number, cells)
         if row is None:
             invalid += 1
@@ -321,10 +351,14 @@ def import_check(*, job: ImportJob) -> ImportJob:
     return job
 
 
-def _body(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
+def _content(job: ImportJob) -> bytes:
     content = job.content if isinstance(job.content, bytes) else bytes(job.content)
     job.content = b""  # one copy of the file in memory, not two
-    rows = read_stored(content, job.file_format)
+    return content
+
+
+def _body(content: bytes, file_format: str) -> Iterator[tuple[int, list[str]]]:
+    rows = read_stored(content, file_format)
     next(rows, None)
     for number, cells in enumerate(rows, start=2):
         if any(cells):
@@ -333,40 +367,51 @@ def _body(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
 
 class _StopImport(Exception):
     def __init__(self, row: int, reasons: list[str]) -> None:
+        super().__init__(row, reasons)  # so that it comes back whole from a worker process
         self.row, self.reasons = row, reasons
+
+
+@dataclass
+class _Batch:
+    """Up to ``CHUNK`` valid rows as the rows of ``TABLES``, with what the import reports of them."""
+
+    tables: list[Table]
+    links: list[tuple[int, str]]  # (member id, tag name) to tag them with
+    imported: int
+    read: int  # rows of the file read so far, valid or not
+    skipped: int
+    errors: list[dict[str, Any]]  # the rows left out in this batch (while fewer than MAX_ERRORS_KEPT)
 
 
 def import_run(*, job: ImportJob, progress: Callable[[int], None] | None = None) -> ImportJob:
     """The import: every valid row in bulk, in one transaction. Any bad row stops it (nothing written)
-    unless ``job.skip_invalid``; the report lists the rows left out."""
-    checker = RowChecker(job)
+    unless ``job.skip_invalid``; the report lists the rows left out.
+
+    A large file on PostgreSQL is read, checked and turned into rows by a worker process while this one
+    writes the rows before (``made_by_worker``); the worker learns the members as they are when it
+    starts, and the unique keys (phone, card number) hold against anyone registering meanwhile."""
+    checker = RowChecker(job)  # the merchant's levels, stores and fields: read here, before any fork
     merchant = job.merchant
-    rule = points_rule_get(merchant=merchant)
-    existing_cards = {int(c) for c in Member.objects.filter(merchant=merchant).values_list("card_no", flat=True)
-                      .iterator(5000)}
+    expire_after_days = points_rule_get(merchant=merchant).expire_after_days
     tags = {t.name: t.pk for t in Tag.objects.filter(merchant=merchant)}
-    when = timezone.now()
-    errors, imported, skipped, chunk = [], 0, 0, []
+    content, when = _content(job), timezone.now()
+    errors, imported, skipped = [], 0, 0
+    report = progress or (lambda n: _progress(job.pk, n))
+
+    def batches(cursor: Any, reserve: Callable[[type[Model], int], list[int]]) -> Iterator[_Batch]:
+        return _batches(job, checker, content, cursor=cursor, reserve=reserve, when=when,
+                        expire_after_days=expire_after_days)
+
     try:
         with transaction.atomic(), foreign_keys_checked_in_bulk([*TABLES, MemberTag, Tag, AuditEntry]):
-            for number, cells in _body(job):
-                row, reasons = checker.check(number, cells)
-                if row is None:
-                    if not job.skip_invalid:
-                        raise _StopImport(number, reasons)
-                    skipped += 1
-                    if len(errors) < MAX_ERRORS_KEPT:
-                        errors.append({"row": number, "errors": reasons})
-                    continue
-                chunk.append(row)
-                if len(chunk) == CHUNK:
-                    _write(job, chunk, when, rule.expire_after_days, checker.today, existing_cards, tags)
-                    imported += len(chunk)
-                    chunk = []
-                    (progress or (lambda n: _progress(job.pk, n)))(imported + skipped)
-            if chunk:
-                _write(job, chunk, when, rule.expire_after_days, checker.today, existing_cards, tags)
-                imported += len(chunk)
+            with _made(job, batches) as made:
+                for batch in made:
+                    write_tables(batch.tables)
+                    _write_tags(job, batch.links, tags)
+                    imported += batch.imported
+                    skipped += batch.skipped
+                    errors += batch.errors
+                    report(batch.read)
             audit_record(merchant=merchant, actor=job.created_by, action="member.import_finished", target=job,
                          store=job.store, changes={"imported": imported, "skipped": skipped})
     except _StopImport as stop:
@@ -383,21 +428,65 @@ def import_run(*, job: ImportJob, progress: Callable[[int], None] | None = None)
     return job
 
 
-def _write(job: ImportJob, rows: list[Row], when: datetime, expire_after_days: int | None, today: date,
-           taken_cards: set[int], tags: dict[str, int]) -> None:
-    member_ids = bulk_register(merchant_id=job.merchant_id, rows=rows, channel=Member.Channel.IMPORT, when=when,
-                               today=today, expire_after_days=expire_after_days, taken_cards=taken_cards,
-                               staff_id=job.created_by_id)
-    _write_tags(job, member_ids, rows, tags)
+@contextmanager
+def _made(job: ImportJob, batches: Callable[..., Iterator[_Batch]]) -> Iterator[Iterator[_Batch]]:
+    """The batches, from a worker process for a large file on PostgreSQL, else made here."""
+    if connection.vendor == "postgresql" and job.total_rows >= PARALLEL_FROM:
+        with made_by_worker(lambda cursor: batches(cursor, partial(_reserve, cursor=cursor))) as made:
+            yield made
+        return
+    with connection.cursor() as cursor:
+        yield batches(cursor, reserve_ids)
 
 
-def _write_tags(job: ImportJob, member_ids: list[int], rows: list[Row], tags: dict[str, int]) -> None:
-    links = []
-    for member_id, row in zip(member_ids, rows, strict=True):
-        for name in row.tags:
-            name = name[:40]
-            if name not in tags:
-                tags[name] = Tag.objects.create(merchant_id=job.merchant_id, name=name).pk
-            links.append((job.merchant_id, member_id, tags[name], job.created_by_id, job.created_at))
-    insert_rows(MemberTag, ("merchant_id", "member_id", "tag_id", "created_by_id", "created_at"), links)
+def _reserve(model: type[Model], count: int, *, cursor: Any) -> list[int]:
+    return reserve_ids(model, count, cursor=cursor)
 
+
+def _batches(job: ImportJob, checker: RowChecker, content: bytes, *, cursor: Any,
+             reserve: Callable[[type[Model], int], list[int]], when: datetime,
+             expire_after_days: int | None) -> Iterator[_Batch]:
+    """Read and check every row; the valid ones in batches of ``CHUNK``, as rows with their ids."""
+    taken_cards = checker.know_members(cursor)
+    chunk: list[Row] = []
+    read = skipped = kept = 0
+    errors: list[dict[str, Any]] = []
+
+    def batch() -> _Batch:
+        nonlocal skipped, errors
+        member_ids, tables = register_tables(
+            merchant_id=job.merchant_id, rows=chunk, channel=Member.Channel.IMPORT.value, when=when,
+            today=checker.today, expire_after_days=expire_after_days, taken_cards=taken_cards,
+            staff_id=job.created_by_id, reserve=reserve)
+        links = [(member_id, name[:40]) for member_id, row in zip(member_ids, chunk, strict=True) for name in row.tags]
+        made = _Batch(tables, links, len(chunk), read, skipped, errors)
+        skipped, errors = 0, []
+        return made
+
+    for number, cells in _body(content, job.file_format):
+        read += 1
+        row, reasons = checker.check(number, cells)
+        if row is None:
+            if not job.skip_invalid:
+                raise _StopImport(number, reasons)
+            skipped += 1
+            if kept < MAX_ERRORS_KEPT:
+                kept += 1
+                errors.append({"row": number, "errors": reasons})
+            continue
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield batch()
+            chunk = []
+    if chunk or skipped:
+        yield batch()
+
+
+def _write_tags(job: ImportJob, links: list[tuple[int, str]], tags: dict[str, int]) -> None:
+    """Tag the members (``links``: member id, tag name), creating the tags the merchant does not have yet."""
+    rows = []
+    for member_id, name in links:
+        if name not in tags:
+            tags[name] = Tag.objects.create(merchant_id=job.merchant_id, name=name).pk
+        rows.append((job.merchant_id, member_id, tags[name], job.created_by_id, job.created_at))
+    insert_rows(MemberTag, ("merchant_id", "member_id", "tag_id", "created_by_id", "created_at"), rows)

@@ -187,3 +187,75 @@ def test_export_csv_and_xlsx_mask_phones_for_roles_that_should_not_see_them(setu
     cashier = Client()
     cashier.force_login(setup.staff("cashier"))
     assert cashier.get("/members/export/").status_code == 403
+
+
+# --- a large file: read and checked by a worker process (PostgreSQL) -------------------------
+def _levels(world):
+    Level.objects.create(merchant=world.merchant, name="普通", rank=0)
+    Level.objects.create(merchant=world.merchant, name="金卡", rank=2)
+    PointsRule.objects.create(merchant=world.merchant, expire_after_days=365)
+
+
+def _imported(world):
+    """What an import left, without ids, card numbers or secrets."""
+    members = Member.objects.filter(merchant=world.merchant, source_channel="import")
+    return sorted(
+        (m.phone, m.name, m.gender, m.birthday, m.registered_store.code, m.loyalty.level.name, m.loyalty.points,
+         m.loyalty.lots, m.wallet.principal_fen, m.wallet.bonus_fen, m.wallet.pools and sorted(m.wallet.pools.values()),
+         sorted(MemberTag.objects.filter(member=m).values_list("tag__name", flat=True)),
+         sorted(PointsEntry.objects.filter(member=m).values_list("delta", "reason")),
+         sorted(WalletEntry.objects.filter(member=m).values_list("principal_delta_fen", "bonus_delta_fen", "reason")))
+        for m in members.select_related("loyalty__level", "wallet", "registered_store"))
+
+
+LARGE = HEADER + "".join(
+    f"1390000{n:04d},会员{n},{'女' if n % 2 else '男'},1990-01-{n % 28 + 1:02d},{'金卡' if n % 3 == 0 else ''},"
+    f"{n * 10 if n % 4 else ''},{n % 5 * 100 if n % 5 else ''},{n % 5 * 50 if n % 5 else ''},"
+    f"{'S002' if n % 2 else ''},{'VIP' if n % 6 == 0 else ''} {'老客' if n % 4 == 0 else ''}\n"
+    for n in range(1, 24)) + "12345,坏号码,,,,,,,,\n" + "13900000007,重复,,,,,,,,\n"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_import_made_by_a_worker_process_is_the_import_made_in_process(world, other_world, monkeypatch):
+    from mendian.members import importing
+
+    monkeypatch.setattr(importing, "CHUNK", 4)  # several batches, the last one short
+    workers, made_by_worker = [], importing.made_by_worker
+    monkeypatch.setattr(importing, "made_by_worker", lambda produce: workers.append(1) or made_by_worker(produce))
+    results = []
+    for target, parallel in ((world, False), (other_world, True)):
+        _levels(target)
+        make_member(target, phone="13900000013")  # already a member: left out, reported
+        monkeypatch.setattr(importing, "PARALLEL_FROM", 0 if parallel else 10**9)
+        job = run(target, check(target, job_for(target, LARGE)), skip=True)
+        assert job.status == "done", (job.failure, job.errors)
+        results.append((job.imported_rows, job.invalid_rows, job.errors, _imported(target)))
+    assert workers == [1]  # the second import only
+    assert results[0] == results[1]
+    imported, invalid, errors, rows = results[1]
+    assert (imported, invalid) == (22, 3) and [e["row"] for e in errors] == [14, 25, 26]
+    assert {row[0] for row in rows} == {f"1390000{n:04d}" for n in range(1, 24)} - {"13900000013"}
+    assert any(row[11] == ["VIP", "老客"] for row in rows)
+    assert len(set(Member.objects.values_list("card_no", flat=True))) == Member.objects.count()
+    call_command("check_ledgers")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_bad_row_found_by_the_worker_stops_the_import_and_nothing_is_written(world, monkeypatch):
+    from mendian.members import importing
+
+    monkeypatch.setattr(importing, "CHUNK", 4)
+    monkeypatch.setattr(importing, "PARALLEL_FROM", 0)
+    _levels(world)
+    job = check(world, job_for(world, LARGE.replace("12345,坏号码,,,,,,,,\n", "").replace(
+        "13900000007,重复,,,,,,,,\n", "")))
+    assert (job.valid_rows, job.invalid_rows) == (23, 0)
+    make_member(world, phone="13900000022")  # registered at the counter after the check: row 23
+    before = (Member.objects.count(), PointsEntry.objects.count(), WalletEntry.objects.count(),
+              MemberTag.objects.count())
+    job = run(world, job)
+    assert job.status == "failed" and "23" in job.failure and job.errors[0]["row"] == 23
+    assert (Member.objects.count(), PointsEntry.objects.count(), WalletEntry.objects.count(),
+            MemberTag.objects.count()) == before

@@ -81,9 +81,11 @@ def register_tables(*, merchant_id: int, rows: Sequence[NewMember], channel: str
     them for a large import), with the members' ids in the order of ``rows``."""
     member_ids = reserve(Member, len(rows))
     cards = card_numbers(len(rows), taken_cards)
+    no_fields = json.dumps({})
     members = [(mid, merchant_id, r.joined_at or when, r.joined_at or when, r.phone, r.name, r.gender, r.birthday,
                 False, None, None, False, r.store_id, r.channel or channel, staff_id, None, "", r.notes, card,
-                base64.b32encode(os.urandom(20)).decode(), json.dumps(r.custom, ensure_ascii=False), 0, 0)
+                base64.b32encode(os.urandom(20)).decode(),
+                json.dumps(r.custom, ensure_ascii=False) if r.custom else no_fields, 0, 0)
                for mid, r, card in zip(member_ids, rows, cards, strict=True)]
     loyalty = open_loyalty(merchant_id=merchant_id, when=when, today=today, expire_after_days=expire_after_days,
                            staff_id=staff_id, reserve=reserve,

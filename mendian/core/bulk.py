@@ -27,6 +27,10 @@ ANALYZE_FROM = 100_000
 _SEQUENCE_NAME = re.compile(r'[A-Za-z0-9_."]+')
 
 
+# What builds rows with ids known in advance is given: ``reserve_ids`` here, or bound to a worker's cursor.
+Reserve = Callable[[type[Model], int], list[int]]
+
+
 def reserve_ids(model: type[Model], count: int, *, cursor: Any = None) -> list[int]:
     """``count`` fresh primary keys for ``model``. Call inside the transaction that inserts them.
 

@@ -4,13 +4,11 @@ as ``import`` entries in their lot, in bulk inserts. The same ledger rules as ``
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Model
-
-from mendian.core.bulk import Table
+from mendian.core.bulk import Reserve, Table
 
 from .models import LoyaltyAccount, PointsEntry
 
@@ -30,7 +28,7 @@ class OpeningPoints:
 
 def opening_tables(*, merchant_id: int, rows: Sequence[OpeningPoints], when: datetime, today: date,
                    expire_after_days: int | None, staff_id: int | None,
-                   reserve: Callable[[type[Model], int], list[int]]) -> list[Table]:
+                   reserve: Reserve) -> list[Table]:
     """The accounts and their opening entries as rows, with ids from ``reserve`` (a worker process makes
     them for an import)."""
     expires_on = today + timedelta(days=expire_after_days) if expire_after_days else None
@@ -39,7 +37,7 @@ def opening_tables(*, merchant_id: int, rows: Sequence[OpeningPoints], when: dat
     # The one lot's JSON written out directly (a date's ISO text and an integer need no escaping): a million
     # json.dumps calls are seconds of an import's helper process.
     opening = f'[[{json.dumps(key)}, ' + '{}]]'
-    lots = [opening.format(r.points) if r.points > 0 else "[]" for r in rows]
+    lots = [opening.format(int(r.points)) if r.points > 0 else "[]" for r in rows]
     account_ids = reserve(LoyaltyAccount, len(rows))
     accounts = [(aid, merchant_id, r.member_id, r.level_id, when if r.level_id else None, r.points, 0, lot,
                  expires_on if r.points > 0 else None) for aid, r, lot in zip(account_ids, rows, lots, strict=True)]

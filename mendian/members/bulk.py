@@ -8,14 +8,12 @@ import base64
 import json
 import os
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Model
-
-from mendian.core.bulk import Table, reserve_ids, write_tables
+from mendian.core.bulk import Reserve, Table, reserve_ids, write_tables
 from mendian.loyalty.bulk import OpeningPoints
 from mendian.loyalty.bulk import opening_tables as open_loyalty
 from mendian.loyalty.models import LoyaltyAccount, PointsEntry
@@ -76,7 +74,7 @@ def bulk_register(*, merchant_id: int, rows: Sequence[NewMember], channel: str, 
 
 def register_tables(*, merchant_id: int, rows: Sequence[NewMember], channel: str, when: datetime, today: date,
                     expire_after_days: int | None, taken_cards: set[int], staff_id: int | None,
-                    reserve: Callable[[type[Model], int], list[int]]) -> tuple[list[int], list[Table]]:
+                    reserve: Reserve) -> tuple[list[int], list[Table]]:
     """The members and their accounts as rows of ``TABLES`` (ids from ``reserve``: a worker process makes
     them for a large import), with the members' ids in the order of ``rows``."""
     member_ids = reserve(Member, len(rows))

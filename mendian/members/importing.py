@@ -24,12 +24,12 @@ from zipfile import BadZipFile
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mendian.core.bulk import (
+    Reserve,
     Table,
     foreign_keys_checked_in_bulk,
     insert_rows,
@@ -398,10 +398,7 @@ def import_run(*, job: ImportJob, progress: Callable[[int], None] | None = None)
     errors, imported, skipped = [], 0, 0
     report = progress or (lambda n: _progress(job.pk, n))
 
-    def batches(cursor: Any, reserve: Callable[[type[Model], int], list[int]]) -> Iterator[_Batch]:
-        return _batches(job, checker, content, cursor=cursor, reserve=reserve, when=when,
-                        expire_after_days=expire_after_days)
-
+    batches = partial(_batches, job, checker, content, when=when, expire_after_days=expire_after_days)
     try:
         with transaction.atomic(), foreign_keys_checked_in_bulk([*TABLES, MemberTag, Tag, AuditEntry]):
             with _made(job, batches) as made:
@@ -432,19 +429,16 @@ def import_run(*, job: ImportJob, progress: Callable[[int], None] | None = None)
 def _made(job: ImportJob, batches: Callable[..., Iterator[_Batch]]) -> Iterator[Iterator[_Batch]]:
     """The batches, from a worker process for a large file on PostgreSQL, else made here."""
     if connection.vendor == "postgresql" and job.total_rows >= PARALLEL_FROM:
-        with made_by_worker(lambda cursor: batches(cursor, partial(_reserve, cursor=cursor))) as made:
+        with made_by_worker(lambda cursor: batches(cursor=cursor, reserve=partial(reserve_ids, cursor=cursor))) \
+                as made:
             yield made
         return
     with connection.cursor() as cursor:
-        yield batches(cursor, reserve_ids)
-
-
-def _reserve(model: type[Model], count: int, *, cursor: Any) -> list[int]:
-    return reserve_ids(model, count, cursor=cursor)
+        yield batches(cursor=cursor, reserve=reserve_ids)
 
 
 def _batches(job: ImportJob, checker: RowChecker, content: bytes, *, cursor: Any,
-             reserve: Callable[[type[Model], int], list[int]], when: datetime,
+             reserve: Reserve, when: datetime,
              expire_after_days: int | None) -> Iterator[_Batch]:
     """Read and check every row; the valid ones in batches of ``CHUNK``, as rows with their ids."""
     taken_cards = checker.know_members(cursor)

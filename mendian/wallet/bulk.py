@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Model
-
-from mendian.core.bulk import Table
+from mendian.core.bulk import Reserve, Table
 
 from .models import WalletAccount, WalletEntry
 
@@ -28,7 +26,7 @@ class OpeningBalance:
 
 
 def opening_tables(*, merchant_id: int, rows: Sequence[OpeningBalance], when: datetime, staff_id: int | None,
-                   reserve: Callable[[type[Model], int], list[int]]) -> list[Table]:
+                   reserve: Reserve) -> list[Table]:
     """The accounts and their opening entries as rows, with ids from ``reserve`` (a worker process makes
     them for an import)."""
     account_ids = reserve(WalletAccount, len(rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.cache import cache
@@ -16,6 +17,8 @@ from mendian.tenancy.services.audit import audit_record
 
 from . import importing
 from .models import CustomField, ImportJob
+
+logger = logging.getLogger("mendian.members")
 
 
 def import_job_create(*, access: Access, filename: str, content: bytes, store: Store) -> ImportJob:
@@ -98,10 +101,15 @@ def import_job_execute(*, job_id: int, dry_run: bool) -> ImportJob:
     try:
         return importing.import_check(job=job) if dry_run else importing.import_run(job=job)
     except DomainError as error:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, failure=str(error.message),
-                                                   finished_at=timezone.now())
-        job.refresh_from_db()
-        return job
+        failure = str(error.message)
+    except Exception:  # a crash (a helper process killed, the database gone): the page must not wait forever
+        logger.exception("member import %s stopped", job.pk)
+        failure = str(_("The import stopped on an unexpected error; nothing was imported. Try again."))
+    # the import's own transaction was rolled back: nothing of it is written
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, failure=failure,
+                                               finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
 
 
 def import_job_get(*, access: Access, job_id: int) -> ImportJob:

@@ -170,6 +170,22 @@ def test_import_pages_walk_through_the_flow(setup):
     assert cashier.get("/members/import/").status_code == 403
 
 
+def test_a_crash_in_the_middle_fails_the_job_and_writes_nothing(setup, monkeypatch):
+    from mendian.members import importing
+
+    job = check(setup, job_for(setup, HEADER + "13900000031,甲,,,,,500,,,VIP\n13900000032,乙,,,,,,,,\n"))
+    members, entries = Member.objects.count(), WalletEntry.objects.count()
+
+    def crash(*args, **kwargs):  # after the members and their accounts were written
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(importing, "_write_tags", crash)
+    job = run(setup, job)
+    assert job.status == ImportJob.Status.FAILED and job.finished_at is not None
+    assert "nothing was imported" in job.failure
+    assert (Member.objects.count(), WalletEntry.objects.count()) == (members, entries)
+
+
 def test_export_csv_and_xlsx_mask_phones_for_roles_that_should_not_see_them(setup):
     member = make_member(setup, phone="13700001111", name="导出")
     owner = Client()

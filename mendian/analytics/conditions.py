@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, lookups
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum, lookups
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +34,7 @@ from mendian.pos.models import Order, OrderLine
 from mendian.promotions.models import Coupon
 from mendian.wallet.models import Recharge
 
-from .facts import LONGEST, WINDOWS, Facts, FigureTest, column, current_facts
+from .facts import CATEGORIES, WINDOWS, Facts, FactTest, column, current_facts
 
 MAX_DEPTH = 3
 MAX_CONDITIONS = 40
@@ -128,18 +129,19 @@ class _Aggregate:
     def figures(self, c: Condition, scope: Scope) -> QuerySet:
         return self.rows(c, scope).values("member_id").annotate(figure=self.value_expr)
 
-    def from_facts(self, c: Condition, scope: Scope) -> FigureTest | None:
+    def from_facts(self, c: Condition, scope: Scope) -> FactTest | None:
         """The condition as a test of the members' facts, when they answer it."""
         if not self.measure or c.days not in WINDOWS or scope.facts() is None:
             return None
-        return FigureTest(measure=self.measure, days=c.days,
-                          test=_compare_q(column(self.measure, c.days), c.op, c.value),
-                          holds=lambda figure: COMPARE[c.op](figure, c.value), direct=self.figures(c, scope))
+        return FactTest(measure=self.measure, days=c.days,
+                        test=lambda prefix: _compare_q(prefix + column(self.measure, c.days), c.op, c.value),
+                        holds=lambda figure: COMPARE[c.op](figure, c.value),
+                        direct=self.figures(c, scope).values_list("member_id", "figure"))
 
     def __call__(self, c: Condition, scope: Scope) -> Q:
         test = self.from_facts(c, scope)
         if test is not None:
-            return scope.facts().figures_q([test])
+            return scope.facts().members_q([test], _relate)
         figures = self.figures(c, scope)
         passing = _compare_q("figure", c.op, c.value)
         if COMPARE[c.op](0, c.value):
@@ -177,23 +179,42 @@ def _card_balances(c: Condition, scope: Scope) -> QuerySet:
             .exclude(card__valid_until__lt=scope.now).annotate(member_id=F("card__member_id")).order_by())
 
 
-def _bought(path: str, by_category: bool = False) -> Callable[[Condition, Scope], Q]:
-    """Members with a line (not refunded in full) of the products or categories in the period: one
-    semi-join over the period's lines (for categories, the members' facts), not a probe per member."""
+@dataclass(frozen=True)
+class _Bought:
+    """Members with a line (not refunded in full) of the products or categories (``path`` of the line)
+    in the period: one semi-join over the period's lines, or for categories the members' facts."""
 
-    def build(c: Condition, scope: Scope) -> Q:
+    path: str
+    facts_measure: str = ""  # the measure of the members' facts that answers it
+
+    def lines(self, c: Condition, scope: Scope) -> QuerySet:
         ids = c.value if c.op == "in" else [c.value]
-        since = scope.since(c.days or 1)
-        found = (OrderLine.objects.filter(order__merchant_id=scope.merchant_id, order__member__isnull=False,
-                                          order__created_at__gte=since, **{f"{path}__in": ids})
-                 .exclude(qty=F("refunded_qty")).values("order__member_id"))
-        facts = scope.facts() if by_category and (c.days or 1) <= LONGEST else None
-        bought = facts.buyers_q(categories=ids, since=since, direct=found) if facts else None
-        if bought is None:
-            bought = Q(pk__in=found)
-        return ~bought if c.op == "ne" else bought
+        return (OrderLine.objects.filter(order__merchant_id=scope.merchant_id, order__member__isnull=False,
+                                         order__created_at__gte=scope.since(c.days or 1), **{f"{self.path}__in": ids})
+                .exclude(qty=F("refunded_qty")).order_by())
 
-    return build
+    def from_facts(self, c: Condition, scope: Scope) -> FactTest | None:
+        """The condition as a test of the members' facts, when they answer it."""
+        facts = scope.facts() if self.facts_measure and c.days in WINDOWS else None
+        if facts is None or not facts.categories_hold:
+            return None
+        ids = frozenset(c.value if c.op == "in" else [c.value])
+
+        def test(prefix: str) -> Q:
+            bought = Q(**{f"{prefix}{column(self.facts_measure, c.days)}__overlaps": sorted(ids)})
+            return ~bought if c.op == "ne" else bought
+
+        return FactTest(measure=self.facts_measure, days=c.days, test=test,
+                        holds=lambda categories: bool(categories & ids) != (c.op == "ne"),
+                        direct=self.lines(c, scope).annotate(member_id=F("order__member_id"))
+                        .values_list("member_id", self.path).distinct())
+
+    def __call__(self, c: Condition, scope: Scope) -> Q:
+        test = self.from_facts(c, scope)
+        if test is not None:
+            return scope.facts().members_q([test], _relate)
+        bought = Q(pk__in=self.lines(c, scope).values("order__member_id"))
+        return ~bought if c.op == "ne" else bought
 
 
 def _top_category(c: Condition, scope: Scope) -> Q:
@@ -315,10 +336,10 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("full_price_spend_fen_in_days", _("Spend at ordinary prices (no promotion, no coupon)"), "money",
           NUMBER_OPS, _Aggregate(_full_price_lines, _NET_SPEND),
           behaviour=True, group=_BEHAVIOUR),
-    Field("bought_product_id", _("Bought the product"), "id", ID_OPS, _bought("product_id"), behaviour=True,
+    Field("bought_product_id", _("Bought the product"), "id", ID_OPS, _Bought("product_id"), behaviour=True,
           model="product", group=_BEHAVIOUR),
     Field("bought_category_id", _("Bought from the category"), "id", ID_OPS,
-          _bought("product__category_id", by_category=True), behaviour=True, model="category", group=_BEHAVIOUR),
+          _Bought("product__category_id", CATEGORIES), behaviour=True, model="category", group=_BEHAVIOUR),
     Field("top_category_id", _("Spent most on the category"), "id", ID_OPS, _top_category, behaviour=True,
           model="category", group=_BEHAVIOUR),
     Field("used_coupon", _("Used a coupon"), "bool", BOOL_OPS, _used_coupon, behaviour=True, group=_BEHAVIOUR),
@@ -488,16 +509,17 @@ def member_q(group: Group, scope: Scope) -> Q:
     """One ``Q`` over ``Member`` for the whole definition (an empty group matches everyone). The
     conditions of an "all" group that the members' facts answer are asked of them together, in one pass."""
     parts: list[Q] = []
-    together: list[FigureTest] = []
+    together: list[FactTest] = []
     for item in group.conditions:
         build = None if isinstance(item, Group) or item.custom is not None else FIELDS[item.field].build
-        test = build.from_facts(item, scope) if isinstance(build, _Aggregate) and group.match == "all" else None
+        test = build.from_facts(item, scope) if isinstance(build, _Aggregate | _Bought) and group.match == "all" \
+            else None
         if test is not None:
             together.append(test)
         else:
             parts.append(member_q(item, scope) if isinstance(item, Group) else _build(item, scope))
     if together:
-        parts.append(scope.facts().figures_q(together))
+        parts.append(scope.facts().members_q(together, _relate))
     combined = Q()
     for part in parts:
         combined = (combined & part) if group.match == "all" else (combined | part)
@@ -510,9 +532,27 @@ def _build(c: Condition, scope: Scope) -> Q:
     return FIELDS[c.field].build(c, scope)
 
 
+_relations: ContextVar[dict[str, FilteredRelation] | None] = ContextVar("segment_relations", default=None)
+
+
+def _relate(condition: Q) -> str:
+    """Join the members' facts on ``condition`` in the query ``matching_members`` is building: the alias."""
+    relations = _relations.get()
+    assert relations is not None, "conditions are turned into a query by matching_members"
+    alias = f"facts_{len(relations) + 1}"
+    relations[alias] = FilteredRelation("facts", condition=condition)
+    return alias
+
+
 def matching_members(group: Group, scope: Scope) -> QuerySet[Member]:
     """The merchant's members (not erased) that the definition matches, within the caller's stores."""
     members = Member.objects.filter(merchant_id=scope.merchant_id, erased_at__isnull=True)
     if scope.store_ids is not None:
         members = members.filter(registered_store_id__in=scope.store_ids)
-    return members.filter(member_q(group, scope))
+    relations: dict[str, FilteredRelation] = {}
+    token = _relations.set(relations)
+    try:
+        matched = member_q(group, scope)
+    finally:
+        _relations.reset(token)
+    return members.alias(**relations).filter(matched)

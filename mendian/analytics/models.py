@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mendian.core.models import MerchantOwned, TimeStamped, ledger_merchant
+from mendian.core.models import IdSetField, MerchantOwned, TimeStamped, ledger_merchant
 
 
 class Segment(MerchantOwned, TimeStamped):
@@ -102,12 +102,15 @@ class RollupState(models.Model):
 
 
 class MemberFacts(models.Model):
-    """A member's orders and net spend over the closed days of each standard window (``facts.py``):
-    ``orders_N`` and ``spend_N_fen`` cover the N − 1 local days before the day after ``facts_through``,
-    so that adding that day's orders gives the last N days. Rewritten by each build."""
+    """A member's orders, net spend and categories bought from over the closed days of each standard
+    window (``facts.py``): ``orders_N``, ``spend_N_fen`` and ``categories_N`` cover the N − 1 local days
+    before the day after ``facts_through``, so that adding that day's orders gives the last N days.
+    Rewritten by each build."""
 
     merchant = ledger_merchant()
-    member_id = models.BigIntegerField()
+    # the reverse relation (``Member.facts``) lets a segment join the facts to the members it counts
+    member = models.OneToOneField("members.Member", on_delete=models.DO_NOTHING, db_constraint=False,
+                                  related_name="facts")
     orders_7 = models.IntegerField(default=0)
     orders_14 = models.IntegerField(default=0)
     orders_30 = models.IntegerField(default=0)
@@ -122,29 +125,20 @@ class MemberFacts(models.Model):
     spend_90_fen = models.BigIntegerField(default=0)
     spend_180_fen = models.BigIntegerField(default=0)
     spend_365_fen = models.BigIntegerField(default=0)
+    # the categories of the lines not refunded in full, by the products' categories at the build
+    categories_7 = IdSetField(default=frozenset)
+    categories_14 = IdSetField(default=frozenset)
+    categories_30 = IdSetField(default=frozenset)
+    categories_60 = IdSetField(default=frozenset)
+    categories_90 = IdSetField(default=frozenset)
+    categories_180 = IdSetField(default=frozenset)
+    categories_365 = IdSetField(default=frozenset)
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "member_id"], name="memberfacts_merchant_member")]
 
     def __str__(self) -> str:
         return str(self.member_id)
-
-
-class MemberCategoryFacts(models.Model):
-    """When a member last bought from a category (a line not refunded in full) on the closed days of the
-    longest window (``facts.py``), by the products' categories when the facts were built."""
-
-    merchant = ledger_merchant()
-    member_id = models.BigIntegerField()
-    category_id = models.BigIntegerField()
-    last_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["merchant", "category_id", "last_at"], include=["member_id"],
-                                name="categoryfacts_category_time")]
-
-    def __str__(self) -> str:
-        return f"{self.member_id} {self.category_id}"
 
 
 class DayFigures(models.Model):

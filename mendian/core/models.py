@@ -67,36 +67,39 @@ class IdSetField(models.Field):
         return ids if connection.vendor == "postgresql" else json.dumps(ids)
 
 
-@IdSetField.register_lookup
-class Overlaps(Lookup):
-    """The set holds at least one of the ids given (a non-empty list)."""
+class _IdsLookup(Lookup):
+    """A lookup against a list of ids passed as one parameter, however many: an array on PostgreSQL, JSON
+    on SQLite, each put into its template (``{lhs}`` the column, ``%s`` the ids)."""
 
-    lookup_name = "overlaps"
     prepare_rhs = False
+    postgresql = sqlite = ""
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, params = self.process_lhs(compiler, connection)
         ids = sorted({int(v) for v in self.rhs})
         if connection.vendor == "postgresql":
-            return f"{lhs} && %s::bigint[]", [*params, ids]
-        marks = ", ".join(["%s"] * len(ids))
-        return f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value IN ({marks}))", [*params, *ids]
+            return self.postgresql.format(lhs=lhs), [*params, ids]
+        return self.sqlite.format(lhs=lhs), [*params, json.dumps(ids)]
+
+
+@IdSetField.register_lookup
+class Overlaps(_IdsLookup):
+    """The set holds at least one of the ids given."""
+
+    lookup_name = "overlaps"
+    postgresql = "{lhs} && %s::bigint[]"
+    sqlite = ("EXISTS (SELECT 1 FROM json_each({lhs}) held "
+              "WHERE held.value IN (SELECT asked.value FROM json_each(%s) asked))")
 
 
 @models.Field.register_lookup
-class Among(Lookup):
-    """The value is one of the ids given, however many, as one parameter: ``= ANY(array)`` on PostgreSQL
-    (hashed by the planner, and unlike a subquery it keeps a plan parallel), ``json_each`` on SQLite."""
+class Among(_IdsLookup):
+    """The value is one of the ids given: ``= ANY(array)`` on PostgreSQL (hashed by the planner, and unlike
+    a subquery it keeps a plan parallel), ``json_each`` on SQLite."""
 
     lookup_name = "among"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, params = self.process_lhs(compiler, connection)
-        ids = sorted({int(v) for v in self.rhs})
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", [*params, ids]
-        return f"{lhs} IN (SELECT json_each.value FROM json_each(%s))", [*params, json.dumps(ids)]
+    postgresql = "{lhs} = ANY(%s::bigint[])"
+    sqlite = "{lhs} IN (SELECT json_each.value FROM json_each(%s))"
 
 
 models.ForeignObject.register_lookup(Among)  # related fields keep lookups of their own

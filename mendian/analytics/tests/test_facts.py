@@ -192,3 +192,18 @@ def test_a_set_of_ids_round_trips_and_overlaps_on_either_database(world):
     assert sorted(rows.filter(categories_30__overlaps=[3]).values_list("member_id", flat=True)) == [1, 3]
     assert sorted(rows.exclude(categories_30__overlaps=[7]).values_list("member_id", flat=True)) == [2, 3]
     assert rows.get(member_id=2).categories_7 == frozenset()  # the default
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_build_outside_a_transaction_reclaims_the_rows_it_replaced(world):
+    from django.db import connection
+
+    member = make_member(world, name="会员")
+    order_at(world, TODAY - timedelta(days=3), member=member)
+    for _ in range(2):
+        assert facts_build(merchant=world.merchant, now=BUILT) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_dead_tup, last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                       "WHERE relname = 'analytics_memberfacts'")
+        assert cursor.fetchone() == (0, True, True)

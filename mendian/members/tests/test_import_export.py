@@ -171,6 +171,8 @@ def test_import_pages_walk_through_the_flow(setup):
 
 
 def test_a_crash_in_the_middle_fails_the_job_and_writes_nothing(setup, monkeypatch):
+    from django.utils.translation import gettext
+
     from mendian.members import importing
 
     job = check(setup, job_for(setup, HEADER + "13900000031,甲,,,,,500,,,VIP\n13900000032,乙,,,,,,,,\n"))
@@ -182,7 +184,7 @@ def test_a_crash_in_the_middle_fails_the_job_and_writes_nothing(setup, monkeypat
     monkeypatch.setattr(importing, "_write_tags", crash)
     job = run(setup, job)
     assert job.status == ImportJob.Status.FAILED and job.finished_at is not None
-    assert "nothing was imported" in job.failure
+    assert job.failure == gettext("The import stopped on an unexpected error; nothing was imported. Try again.")
     assert (Member.objects.count(), WalletEntry.objects.count()) == (members, entries)
 
 

@@ -3,8 +3,8 @@
 A definition is ``{"match": "all"|"any", "conditions": [...]}``; each condition is either
 ``{"field", "op", "value", "days"?}`` or a nested group ``{"match", "conditions"}`` (at most
 ``MAX_DEPTH`` deep). ``parse`` checks a definition against the field list below and answers 422
-``invalid_condition`` naming what is wrong; ``member_q`` turns a checked definition into one ``Q`` over
-``Member`` that the database answers in a single query.
+``invalid_condition`` naming what is wrong; ``matching_members`` turns a checked definition into one
+query over ``Member`` (``member_q`` its ``Q``, with the joins to the members' facts it names).
 
 Behaviour over a period (the last ``days`` days, counted in the merchant's local days, today
 included) reads orders, lines, coupons and recharges. Spend and order counts are net of refunds:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum, lookups
@@ -65,6 +66,12 @@ class Scope:
     use_facts: bool = True  # read the members' facts where they answer (``facts.py``); False: the orders
 
     def facts(self) -> Facts | None:
+        """The merchant's facts for this question, read once per scope (a definition asks for them once
+        per condition; outside an ``analytic_queries`` block nothing else remembers them)."""
+        return self._facts
+
+    @cached_property
+    def _facts(self) -> Facts | None:
         return current_facts(self.merchant_id, self.tz_name, self.now) if self.use_facts else None
 
     def today(self) -> date:

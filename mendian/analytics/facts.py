@@ -243,8 +243,9 @@ class Facts:
                 (~every("") & ~Q(member_id__among=self.live)) | Q(member_id__among=failing & stored_live))
             return ~Exists(rows) & ~ids_q(failing - stored_live) if failing - stored_live else ~Exists(rows)
         passing = {m for m, member_values in values.items() if passes(member_values)}
-        alias = relate((every("facts__") & ~Q(facts__member_id__among=self.live))
-                       | Q(facts__member_id__among=passing & stored_live))
+        alias = relate(Q(facts__merchant_id=self.merchant_id)
+                       & ((every("facts__") & ~Q(facts__member_id__among=self.live))
+                          | Q(facts__member_id__among=passing & stored_live)))
         found = Q(**{f"{alias}__isnull": False})
         return found | ids_q(passing - stored_live) if passing - stored_live else found
 

@@ -51,9 +51,7 @@ class IdSetField(models.Field):
         return "bigint[]" if connection.vendor == "postgresql" else "text"
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> frozenset[int] | None:
-        if value is None:
-            return None
-        return frozenset(json.loads(value) if isinstance(value, str) else value)
+        return self.to_python(value)
 
     def to_python(self, value: Any) -> frozenset[int] | None:
         if value is None or isinstance(value, frozenset):
